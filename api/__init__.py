@@ -1,0 +1,3 @@
+"""api: the HTTP service and the ``twin`` command line. Thin: it calls ``twin``."""
+
+__all__: list[str] = []

@@ -1,0 +1,24 @@
+"""The ``twin`` command line: one Typer app, one sub-app per concern.
+
+Each concern lives in its own ``_*.py`` module with its own ``app``; heavy imports happen
+inside the commands so that ``twin --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="twin",
+    help="hue-twin: flood digital twin of Huế (layers, flood model, warnings, dispatch).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    """Entry point of the ``twin`` console script."""
+    app()

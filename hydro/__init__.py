@@ -1,0 +1,9 @@
+"""hydro: a local-inertial 2D flood model on a raster (Bates et al. 2010; de Almeida et al. 2012).
+
+Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or api.
+"""
+
+from hydro._errors import HydroError
+from hydro.hazard import hazard_class, hazard_rating
+
+__all__ = ["HydroError", "hazard_class", "hazard_rating"]
