@@ -6,5 +6,15 @@ Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or 
 from hydro._errors import HydroError
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
+from hydro.reservoir import Reservoir, measured_release, release_hydrograph
 
-__all__ = ["FloodAccessor", "Gauge", "HydroError", "hazard_class", "hazard_rating"]
+__all__ = [
+    "FloodAccessor",
+    "Gauge",
+    "HydroError",
+    "Reservoir",
+    "hazard_class",
+    "hazard_rating",
+    "measured_release",
+    "release_hydrograph",
+]
