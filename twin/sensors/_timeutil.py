@@ -1,0 +1,67 @@
+"""Time helpers shared by the sensor and alert tables: UTC inside, Asia/Ho_Chi_Minh outside."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["LOCAL_TZ", "UTCDateTime", "as_utc", "local_iso"]
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+"""Huế's time zone (UTC+7 all year, no daylight saving): how naive times are read and shown."""
+
+
+def as_utc(value: datetime | pd.Timestamp | str) -> datetime:
+    """Return ``value`` as an aware UTC :class:`datetime` (naive means Asia/Ho_Chi_Minh).
+
+    Examples
+    --------
+    >>> as_utc("2025-10-27T07:00:00+07:00").isoformat()
+    '2025-10-27T00:00:00+00:00'
+    >>> as_utc("2025-10-27T07:00").isoformat()
+    '2025-10-27T00:00:00+00:00'
+    """
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(LOCAL_TZ)
+    return ts.tz_convert(UTC).to_pydatetime()
+
+
+def local_iso(value: datetime) -> str:
+    """Format ``value`` in Huế time with its offset, to the second (CAP's ``sent`` form).
+
+    Examples
+    --------
+    >>> local_iso(as_utc("2025-10-27T00:00:00Z"))
+    '2025-10-27T07:00:00+07:00'
+    """
+    return as_utc(value).astimezone(LOCAL_TZ).replace(microsecond=0).isoformat()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp column that stores UTC and always gives back an aware UTC datetime.
+
+    SQLite has no time zones; storing naive UTC and re-attaching UTC on the way out makes
+    SQLite and PostgreSQL behave the same.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
