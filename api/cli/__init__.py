@@ -22,3 +22,11 @@ app = typer.Typer(
 def main() -> None:
     """Entry point of the ``twin`` console script."""
     app()
+
+
+from api.cli import _keys  # noqa: E402
+
+app.add_typer(_keys.app, name="keys")
+from api.cli import _serve  # noqa: E402
+
+app.command("serve")(_serve.serve)

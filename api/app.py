@@ -1,0 +1,158 @@
+"""The FastAPI application: :func:`create_app` puts settings, routes and error handling together.
+
+Examples
+--------
+>>> from fastapi.testclient import TestClient
+>>> app = create_app(Settings(database_url="sqlite://"))
+>>> TestClient(app).get("/health").json()["status"]
+'ok'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import BodyLimitMiddleware, install_error_handlers
+from api.routes import collections, health, keys, open311
+from api.routes.health import package_version
+from api.settings import Settings
+from api.state import AppState
+
+__all__ = ["STATIC_DIR", "create_app", "redact_secrets"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+_DESCRIPTION = """
+The digital twin of Huế's floods over HTTP: city layers (OGC API – Features), flood runs and
+their map tiles (XYZ PNG, TileJSON), warnings (CAP 1.2, Atom), dispatch of rescue teams,
+sensor readings and citizen reports (Open311 GeoReport v2). The live map is at `/map`.
+
+**Who may do what.** Anyone (public): layers, tiles, alerts, Open311. With an API key sent as
+`Authorization: Bearer <key>`: `dispatcher` (calls, teams), `operator` (scenarios, nowcasts,
+sensors, alerts), `admin` (keys, and everything). Keys are made with
+`twin keys create --role ROLE`.
+
+**Errors** are `application/problem+json` (RFC 9457), except under `/open311/v2/`, which
+answers GeoReport v2 error lists.
+"""
+
+_SECRET = re.compile(r"(api_key=|twin_[0-9a-f]{8}_)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact_secrets(text: str) -> str:
+    """Mask API keys in a log line.
+
+    Examples
+    --------
+    >>> redact_secrets("GET /x?api_key=abc&y=1")
+    'GET /x?api_key=***&y=1'
+    """
+    return _SECRET.sub(lambda m: m.group(1) + "***", text)
+
+
+class _RedactFilter(logging.Filter):
+    """Keeps API keys out of access and error logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(redact_secrets(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact_secrets(record.msg)
+        return True
+
+
+def _install_log_redaction() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "api.errors"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactFilter) for f in logger.filters):
+            logger.addFilter(_RedactFilter())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        Default: read from ``TWIN_*`` environment variables.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    settings = settings or Settings()
+    state = AppState(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="hue-twin",
+        version=package_version(),
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "service", "description": "Liveness and version"},
+            {"name": "layers", "description": "City layers (OGC API – Features)"},
+            {"name": "open311", "description": "Citizen reports (Open311 GeoReport v2)"},
+            {"name": "keys", "description": "API keys (admin)"},
+        ],
+    )
+    app.state.twin = state
+    _install_log_redaction()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["X-Total-Count", "Location"],
+        )
+    for module in (health, collections, open311, keys):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", tags=["service"], summary="Landing page (links)")
+    def landing(request: Request) -> dict[str, object]:
+        """Links to the API's parts (OGC API landing page)."""
+        base = str(request.base_url).rstrip("/")
+        return {
+            "title": "hue-twin",
+            "description": "Flood digital twin of Huế",
+            "links": [
+                {"href": f"{base}/", "rel": "self", "type": "application/json"},
+                {
+                    "href": f"{base}/openapi.json",
+                    "rel": "service-desc",
+                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                },
+                {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html"},
+                {"href": f"{base}/conformance", "rel": "conformance"},
+                {"href": f"{base}/collections", "rel": "data"},
+                {"href": f"{base}/map", "rel": "alternate", "type": "text/html"},
+            ],
+        }
+
+    @app.get("/conformance", tags=["layers"], summary="OGC API conformance classes")
+    def conformance() -> dict[str, list[str]]:
+        """The OGC API – Features classes this service follows."""
+        return {
+            "conformsTo": [
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+            ]
+        }
+
+    return app

@@ -1,0 +1,1 @@
+"""One router per file; :func:`api.create_app` includes them all."""
