@@ -1,0 +1,287 @@
+"""Scenario files: the schema, every problem in one error, checks against the city, forcings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+from shapely.geometry import Point
+
+from twin import TwinError
+from twin._scenario_check import city_problems
+from twin._scenario_forcing import (
+    build_forcing,
+    design_hyetograph,
+    idw_weights,
+    resample_grid,
+)
+from twin.scenario import DesignRain, Scenario
+
+GOOD = """
+name = "quick"
+city = "city"
+resolution_m = 20
+start = 2020-10-06T00:00:00+07:00
+duration = "2h"
+
+[rain]
+kind = "design"
+total_mm = 60
+hours = 1
+shape = "chicago"
+
+[[dams]]
+dam_id = "binh-dien"
+mode = "schedule"
+release_m3s = [[0, 950], [1, 1800]]
+
+[[inflows]]
+name = "Bồ river base flow"
+x = 150
+y = 150
+discharge_m3s = 50
+
+[[boundaries]]
+edge = "north"
+kind = "level"
+level_m = [[0, 0.5], [2, 0.8]]
+
+[initial]
+water_level_m = 1.0
+
+[output]
+format = "zarr"
+every = "15min"
+"""
+
+BAD = """
+name = "bad name!"
+resolution_m = -5
+start = 2020-10-06T00:00:00
+duration = "forever"
+colour = "blue"
+
+[rain]
+kind = "design"
+total_mm = 100
+points = [{lon = 107.6, lat = 16.4, total_mm = 900}]
+hours = 0
+
+[[dams]]
+dam_id = "binh-dien"
+mode = "routing"
+
+[[dams]]
+dam_id = "ta-trach"
+mode = "schedule"
+release_m3s = [[2, 100], [1, 200]]
+
+[[boundaries]]
+edge = "up"
+level_m = 0.5
+
+[output]
+format = "grib"
+"""
+
+
+def fake_city() -> SimpleNamespace:
+    """A 20 x 20 grid of 10 m cells, one dam and one rain gauge."""
+    x = np.arange(5.0, 200.0, 10.0)
+    y = np.arange(195.0, 0.0, -10.0)
+    dem = xr.DataArray(
+        np.tile(np.linspace(0.0, 3.8, 20, dtype=np.float32), (20, 1)),
+        coords={"y": y, "x": x},
+        dims=("y", "x"),
+        name="elevation",
+        attrs={"units": "m"},
+    ).rio.write_crs("EPSG:32648")
+    dams = gpd.GeoDataFrame(
+        {
+            "dam_id": ["binh-dien"],
+            "name": ["Bình Điền"],
+            "normal_level_m": [85.0],
+            "entry_x": [15.0],
+            "entry_y": [105.0],
+        },
+        geometry=[Point(-5000, 0)],
+        crs="EPSG:32648",
+    )
+    gauges = gpd.GeoDataFrame(
+        {"gauge_id": ["rain-hue"], "kind": ["rain"]}, geometry=[Point(100, 100)], crs="EPSG:32648"
+    )
+    return SimpleNamespace(
+        crs=dem.rio.crs,
+        dem=dem,
+        manning=xr.full_like(dem, 0.03),
+        dams=dams,
+        gauges=gauges,
+    )
+
+
+def test_good_file_parses(tmp_path: Path) -> None:
+    path = tmp_path / "quick.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    s = Scenario.from_toml(path, check_city=False)
+    assert s.duration_s == 7200.0
+    assert s.start_utc.isoformat() == "2020-10-05T17:00:00+00:00"
+    assert s.output.format == "zarr" and s.output.every.total_seconds() == 900.0
+    assert s.resolve_path("city") == (tmp_path / "city").resolve()
+    assert city_problems(s, fake_city()) == []
+
+
+def test_bad_file_lists_every_problem_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(BAD, encoding="utf-8")
+    with pytest.raises(TwinError) as info:
+        Scenario.from_toml(path, check_city=False)
+    problems = info.value.problems
+    text = "\n".join(problems)
+    assert all(p.startswith("bad.toml: ") for p in problems)
+    for key in (
+        "name:",
+        "resolution_m:",
+        "start: give the start with its time zone",
+        "duration: not a duration",
+        "colour: Extra inputs",
+        "rain.hours:",
+        'dams[0]: mode "routing" needs inflow_m3s',
+        "dams[1]: release_m3s: hours must increase",
+        "boundaries[0].edge:",
+        "output.format:",
+    ):
+        assert key in text, key
+    assert len(problems) == 10
+
+
+def test_design_rain_needs_one_total(tmp_path: Path) -> None:
+    with pytest.raises(TwinError, match="exactly one of total_mm"):
+        Scenario.from_dict(
+            {
+                "name": "x",
+                "resolution_m": 10,
+                "start": "2020-10-06T00:00:00+07:00",
+                "duration": "1h",
+                "rain": {"kind": "design", "hours": 1},
+            },
+            check_city=False,
+        )
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("name = [unclosed", encoding="utf-8")
+    with pytest.raises(TwinError, match="not valid TOML"):
+        Scenario.from_toml(path)
+    with pytest.raises(TwinError, match="not found"):
+        Scenario.from_toml(tmp_path / "nope.toml")
+
+
+def test_checks_against_the_city() -> None:
+    s = Scenario.model_validate(
+        {
+            "name": "x",
+            "resolution_m": 5,
+            "start": "2020-10-06T00:00:00+07:00",
+            "duration": "1h",
+            "dams": [{"dam_id": "a-luoi", "mode": "schedule", "release_m3s": [[0, 10]]}],
+            "inflows": [
+                {"x": 5000, "y": 50, "discharge_m3s": 10},
+                {"dam_id": "nope", "discharge_m3s": 10},
+            ],
+            "rain": {
+                "kind": "gauges",
+                "gauges": [
+                    {"id": "rain-hue", "interval_minutes": 60, "mm": [10]},
+                    {"id": "ghost", "interval_minutes": 60, "mm": [10]},
+                ],
+            },
+        }
+    )
+    problems = city_problems(s, fake_city())
+    assert len(problems) == 5
+    assert problems[0].startswith("resolution_m: 5 m is finer than the DEM's 10 m")
+    assert "unknown dam 'a-luoi' (the city has binh-dien)" in problems[1]
+    assert problems[2].startswith("inflows[0]: the point (5000, 50) m is off the DEM")
+    assert "unknown dam 'nope'" in problems[3]
+    assert problems[4].startswith("rain.gauges[1]: gauge 'ghost' has no point")
+    s2 = s.model_copy(update={"resolution_m": 100.0})
+    assert any("fewer than 3 cells" in p for p in city_problems(s2, fake_city()))
+
+
+@pytest.mark.parametrize("shape", ["uniform", "triangular", "chicago"])
+def test_design_storm_keeps_its_total(shape: str) -> None:
+    rain = DesignRain(kind="design", total_mm=1, hours=3, shape=shape, peak_fraction=0.4)
+    edges, intensity = design_hyetograph(rain)
+    assert float((intensity * np.diff(edges) / 3600).sum()) == pytest.approx(1.0)
+    assert edges[0] == 0.0 and edges[-1] == 3 * 3600.0
+    if shape == "chicago":
+        assert int(np.argmax(intensity)) == 4  # the block holding 0.4 * 3 h = 72 min
+
+
+def test_idw_weights() -> None:
+    w = idw_weights([0, 100], [0, 0], [25], [0], power=2)
+    # weights 1/25^2 and 1/75^2: 9/10 and 1/10
+    assert w[0].tolist() == pytest.approx([0.9, 0.1])
+
+
+def test_resample_by_block_means() -> None:
+    dem = fake_city().dem
+    coarse = resample_grid(dem, 20.0)
+    assert coarse.shape == (10, 10)
+    assert float(coarse[0, 0]) == pytest.approx(float(dem[:2, :2].mean()))
+    assert coarse.rio.crs == dem.rio.crs
+    odd = resample_grid(dem, 30.0)
+    assert odd.shape == (7, 7) or odd.shape == (6, 6)
+
+
+def test_build_forcing(tmp_path: Path) -> None:
+    path = tmp_path / "quick.toml"
+    path.write_text(GOOD, encoding="utf-8")
+    s = Scenario.from_toml(path, check_city=False)
+    f = build_forcing(s, fake_city())
+    assert f.elevation.shape == (10, 10)
+    assert f.rain_mean_total_mm == pytest.approx(60.0)
+    rain = f.rain_mm_h
+    assert rain is not None and rain.attrs["units"] == "mm h-1"
+    total = float(rain.integrate("time")) / 3600.0
+    assert total == pytest.approx(60.0, rel=0.01)
+    names = [i.name for i in f.inflows]
+    assert names == ["dam binh-dien", "Bồ river base flow"]
+    release = f.inflows[0].discharge
+    assert isinstance(release, xr.DataArray) and release.values.tolist() == [950.0, 1800.0]
+    assert f.dam_operations["binh-dien"]["release_m3s"].max() == 1800.0
+    edge, kind, level = f.boundaries[0]
+    assert (edge, kind) == ("north", "level") and isinstance(level, xr.DataArray)
+    assert f.initial_depth is not None
+    # bed 0 .. 3.8 m along x, coarsened in pairs; water to 1.0 m where the bed is lower
+    assert float(f.initial_depth.max()) == pytest.approx(1.0 - float(f.elevation[0, 0]))
+    assert float(f.initial_depth[0, -1]) == 0.0
+
+
+def test_spatial_design_rain_follows_the_stations() -> None:
+    s = Scenario.model_validate(
+        {
+            "name": "x",
+            "resolution_m": 10,
+            "start": "2020-10-06T00:00:00+07:00",
+            "duration": "1h",
+            "rain": {
+                "kind": "design",
+                "hours": 1,
+                "points": [
+                    {"x": 0, "y": 100, "total_mm": 100},
+                    {"x": 200, "y": 100, "total_mm": 10},
+                ],
+            },
+        }
+    )
+    f = build_forcing(s, fake_city())
+    rain = f.rain_mm_h
+    assert rain is not None and rain.dims == ("time", "y", "x")
+    assert 10.0 < f.rain_mean_total_mm < 100.0
