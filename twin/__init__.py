@@ -4,5 +4,6 @@ No HTTP here (that is ``api``).
 """
 
 from twin._errors import ConflictError, NotFoundError, TwinError
+from twin.scenario import Scenario
 
-__all__ = ["ConflictError", "NotFoundError", "TwinError"]
+__all__ = ["ConflictError", "NotFoundError", "Scenario", "TwinError"]
