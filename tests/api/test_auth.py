@@ -1,0 +1,108 @@
+"""API keys and roles: 401 without a valid key, 403 for the wrong role, hashed storage, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from twin.db import make_engine, session_scope
+from twin.keys import ApiKeyRow, create_key, role_allows, verify_key
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_no_key_is_401_with_challenge(client: TestClient) -> None:
+    response = client.get("/keys")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer twin_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Bearer nope",
+        "Basic dXNlcjpwYXNz",
+    ],
+)
+def test_bad_key_is_401(client: TestClient, header: str) -> None:
+    response = client.get("/keys", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert "Bearer" in response.headers["www-authenticate"]
+
+
+def test_wrong_role_is_403(client: TestClient, tokens: dict[str, str]) -> None:
+    for role in ("dispatcher", "operator"):
+        response = client.get("/keys", headers=bearer(tokens[role]))
+        assert response.status_code == 403
+        assert role in response.json()["detail"]
+
+
+def test_admin_makes_lists_and_revokes_keys(client: TestClient, tokens: dict[str, str]) -> None:
+    admin = bearer(tokens["admin"])
+    made = client.post("/keys", json={"role": "dispatcher", "name": "desk 2"}, headers=admin)
+    assert made.status_code == 201
+    body = made.json()
+    assert body["token"].startswith(f"twin_{body['key_id']}_")
+    listed = client.get("/keys", headers=admin).json()
+    assert body["key_id"] in {k["key_id"] for k in listed}
+    assert all("token" not in k for k in listed)
+    assert client.delete(f"/keys/{body['key_id']}", headers=admin).json()["revoked"] is True
+    assert client.get("/keys", headers=bearer(body["token"])).status_code == 401
+    assert client.delete("/keys/ffffffff", headers=admin).status_code == 404
+
+
+def test_bad_role_is_422(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.post("/keys", json={"role": "public"}, headers=bearer(tokens["admin"]))
+    assert response.status_code == 422
+
+
+def test_tokens_are_stored_hashed(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    key, token = create_key(engine, role="operator")
+    with session_scope(engine) as session:
+        row = session.scalars(select(ApiKeyRow)).one()
+        assert token not in (row.token_sha256, row.key_id, row.name)
+        assert len(row.token_sha256) == 64
+    assert verify_key(engine, token) == key
+    assert verify_key(engine, token + "x") is None
+    assert verify_key(engine, "") is None
+
+
+def test_role_rules() -> None:
+    assert role_allows("admin", "operator") and role_allows("admin", "dispatcher")
+    assert role_allows("dispatcher", "public") and not role_allows("dispatcher", "operator")
+    assert not role_allows("operator", "admin")
+
+
+def test_cli_creates_lists_and_revokes(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "create", "--role", "operator", "--database-url", url])
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("twin_")
+    engine = make_engine(url)
+    key = verify_key(engine, token)
+    assert key is not None and key.role == "operator"
+    listed = runner.invoke(cli, ["keys", "list", "--database-url", url])
+    assert key.key_id in listed.stdout and token not in listed.stdout
+    assert runner.invoke(cli, ["keys", "revoke", key.key_id, "--database-url", url]).exit_code == 0
+    assert verify_key(engine, token) is None
+
+
+def test_cli_refuses_unknown_role_without_traceback(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(cli, ["keys", "create", "--role", "wizard", "--database-url", url])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    missing = CliRunner().invoke(cli, ["keys", "revoke", "abcdef12", "--database-url", url])
+    assert missing.exit_code == 2

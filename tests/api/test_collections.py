@@ -1,0 +1,74 @@
+"""City layers as OGC API – Features: collections, items with bbox/limit/offset, GeoJSON lon/lat."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def test_collections_list_public_layers(client: TestClient) -> None:
+    body = client.get("/collections").json()
+    ids = [c["id"] for c in body["collections"]]
+    assert ids == ["wards", "roads", "lights", "dams", "gauges", "stations", "shelters"]
+    assert "households" not in ids  # phones and vulnerabilities are never public
+    wards = body["collections"][0]
+    minlon, minlat, maxlon, maxlat = wards["extent"]["spatial"]["bbox"][0]
+    # The test city lies just south-east of Huế's citadel: lon ~107.6, lat ~16.46.
+    assert 107.5 < minlon < maxlon < 107.7
+    assert 16.4 < minlat < maxlat < 16.5
+    assert {link["rel"] for link in wards["links"]} == {"self", "items"}
+
+
+def test_items_are_geojson_lon_lat_with_counts(client: TestClient) -> None:
+    response = client.get("/collections/wards/items")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/geo+json"
+    fc = response.json()
+    assert fc["type"] == "FeatureCollection"
+    assert fc["numberMatched"] == 4 and fc["numberReturned"] == 4
+    first = fc["features"][0]
+    assert first["id"] == "W01"
+    assert first["properties"]["name"] == "Phú Hội"
+    lon, lat = first["geometry"]["coordinates"][0][0]
+    assert 107.5 < lon < 107.7 and 16.4 < lat < 16.5  # lon first (RFC 7946)
+
+
+def test_paging_with_links(client: TestClient) -> None:
+    page = client.get("/collections/lights/items", params={"limit": 4, "offset": 4}).json()
+    assert page["numberMatched"] == 10
+    assert page["numberReturned"] == 4
+    assert [f["id"] for f in page["features"]] == ["L004", "L005", "L006", "L007"]
+    rels = {link["rel"]: link["href"] for link in page["links"]}
+    assert "offset=8" in rels["next"] and "offset=0" in rels["prev"]
+    last = client.get("/collections/lights/items", params={"limit": 4, "offset": 8}).json()
+    assert last["numberReturned"] == 2
+    assert "next" not in {link["rel"] for link in last["links"]}
+
+
+def test_bbox_filters(client: TestClient) -> None:
+    everything = client.get("/collections/wards/items").json()
+    lons = [c[0] for f in everything["features"] for c in f["geometry"]["coordinates"][0]]
+    lats = [c[1] for f in everything["features"] for c in f["geometry"]["coordinates"][0]]
+    west = (min(lons) + max(lons)) / 2 - 0.001
+    north = (min(lats) + max(lats)) / 2 + 0.001
+    bbox = f"{min(lons)},{north},{west},{max(lats)}"
+    hit = client.get("/collections/wards/items", params={"bbox": bbox}).json()
+    assert [f["id"] for f in hit["features"]] == ["W01"]
+    far = client.get("/collections/wards/items", params={"bbox": "100,10,100.1,10.1"}).json()
+    assert far["numberMatched"] == 0 and far["features"] == []
+
+
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "107.6,16.5,107.5,16.4", "0,95,1,96"])
+def test_bad_bbox_is_400(client: TestClient, bbox: str) -> None:
+    response = client.get("/collections/wards/items", params={"bbox": bbox})
+    assert response.status_code == 400
+    assert "minlon,minlat,maxlon,maxlat" in response.json()["detail"]
+
+
+def test_one_feature_and_unknowns(client: TestClient) -> None:
+    road = client.get("/collections/roads/items/R2").json()
+    assert road["properties"]["name"] == "Lê Văn Hưu"
+    assert road["geometry"]["type"] == "LineString"
+    assert client.get("/collections/roads/items/R99").status_code == 404
+    assert client.get("/collections/households/items").status_code == 404
+    assert client.get("/collections/wards").json()["id"] == "wards"
