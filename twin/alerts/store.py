@@ -1,0 +1,454 @@
+"""The lifecycle of warnings in the database: Alert, Update, Cancel; and the ways out (XML
+files, JSON, an Atom feed).
+
+Each area (a ward, a group of wards, a gauge) has at most one message in effect per CAP
+``status``. At each issuance (:func:`issue_alerts`):
+
+* an area with no message in effect gets an ``Alert``;
+* an area whose planned content differs from the message in effect (another fingerprint) gets
+  an ``Update`` that references every earlier message of that area's chain;
+* an area in effect that is no longer planned gets a ``Cancel`` (same references);
+* an area whose content is unchanged gets nothing: a message is never re-sent unchanged;
+* a message past its ``expires`` is no longer in effect (the next plan starts a new chain).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from lxml import etree
+from sqlalchemy import Engine, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from twin._errors import NotFoundError
+from twin.alerts.cap import CapInfo, CapMessage
+from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
+from twin.db import Base, session_scope
+from twin.sensors._timeutil import UTCDateTime, as_utc, local_iso
+
+__all__ = [
+    "AlertRecord",
+    "AlertRow",
+    "active_alerts",
+    "alert_json",
+    "alert_xml",
+    "atom_feed",
+    "get_alert",
+    "issue_alerts",
+    "list_alerts",
+    "write_alerts",
+]
+
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
+_A = f"{{{ATOM_NAMESPACE}}}"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+class AlertRow(Base):
+    """One issued CAP message; ``state`` is active, superseded, cancelled, expired or closed."""
+
+    __tablename__ = "alert_messages"
+
+    identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    sender: Mapped[str] = mapped_column(String(200))
+    sent: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    msg_type: Mapped[str] = mapped_column(String(20))
+    area_key: Mapped[str] = mapped_column(String(500), index=True)
+    chain: Mapped[str] = mapped_column(String(200), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    references: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    severity: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(20))
+    certainty: Mapped[str] = mapped_column(String(20))
+    headline_vi: Mapped[str] = mapped_column(Text)
+    headline_en: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    xml: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A stored message as listed (no XML): what ``twin alerts list`` shows."""
+
+    identifier: str
+    msg_type: str
+    state: str
+    status: str
+    area_key: str
+    sent: datetime
+    expires: datetime | None
+    severity: str
+    urgency: str
+    certainty: str
+    headline_vi: str
+    headline_en: str
+    references: tuple[str, ...]
+    run_id: str | None
+
+
+def _record(row: AlertRow) -> AlertRecord:
+    return AlertRecord(
+        row.identifier,
+        row.msg_type,
+        row.state,
+        row.status,
+        row.area_key,
+        row.sent,
+        row.expires,
+        row.severity,
+        row.urgency,
+        row.certainty,
+        row.headline_vi,
+        row.headline_en,
+        tuple(row.references.split()),
+        row.run_id,
+    )
+
+
+def _identifier(session: Session, sent: datetime, key: str, suffix: str) -> str:
+    stamp = datetime.fromisoformat(local_iso(sent)).strftime("%Y%m%dT%H%M%S")
+    base = _SAFE_NAME.sub("_", f"hue-twin.{stamp}.{key}.{suffix}")[:180]
+    identifier, n = base, 1
+    while session.get(AlertRow, identifier) is not None:
+        n += 1
+        identifier = f"{base}.{n}"
+    return identifier
+
+
+def _cancel_infos(previous: CapMessage, rules: AlertRules) -> tuple[CapInfo, ...]:
+    out = []
+    for info in previous.infos:
+        vi = info.language.startswith("vi")
+        names = ", ".join(a.area_desc for a in info.areas)
+        out.append(
+            replace(
+                info,
+                urgency="Past",
+                severity="Minor",
+                certainty="Observed",
+                response_types=("AllClear",),
+                onset=None,
+                expires=None,
+                headline=(
+                    f"Hủy cảnh báo lũ: {names}" if vi else f"Flood warning cancelled: {names}"
+                ),
+                description=(
+                    "Cảnh báo trước đây cho khu vực này không còn hiệu lực."
+                    if vi
+                    else "The earlier warning for this area is no longer in effect."
+                ),
+                instruction=(
+                    "Tiếp tục theo dõi tin của chính quyền địa phương; cẩn thận khi trở về nhà."
+                    if vi
+                    else "Keep following the local authorities; take care when returning home."
+                ),
+                parameters=(),
+            )
+        )
+    return tuple(out)
+
+
+def _store(
+    session: Session,
+    msg: CapMessage,
+    *,
+    area_key: str,
+    chain: str,
+    fingerprint: str,
+    state: str,
+    run_id: str | None,
+) -> None:
+    seq = (session.scalar(select(AlertRow.seq).order_by(AlertRow.seq.desc()).limit(1)) or 0) + 1
+    first = msg.infos[0] if msg.infos else None
+    by_lang = {i.language: i for i in msg.infos}
+    vi = by_lang.get("vi-VN", first)
+    en = by_lang.get("en-US", first)
+    session.add(
+        AlertRow(
+            identifier=msg.identifier,
+            seq=seq,
+            sender=msg.sender,
+            sent=msg.sent,
+            status=msg.status,
+            msg_type=msg.msg_type,
+            area_key=area_key,
+            chain=chain,
+            fingerprint=fingerprint,
+            references=" ".join(msg.references),
+            state=state,
+            expires=first.expires if first else None,
+            severity=first.severity if first else "Unknown",
+            urgency=first.urgency if first else "Unknown",
+            certainty=first.certainty if first else "Unknown",
+            headline_vi=(vi.headline or "") if vi else "",
+            headline_en=(en.headline or "") if en else "",
+            run_id=run_id,
+            xml=msg.to_xml().decode("utf-8"),
+        )
+    )
+    session.flush()
+
+
+def issue_alerts(
+    engine: Engine,
+    impacts: Sequence[WardImpact],
+    gauges: Sequence[GaugeExceedance] = (),
+    *,
+    now: datetime,
+    rules: AlertRules | None = None,
+    run_id: str | None = None,
+) -> list[CapMessage]:
+    """Turn an impact summary into CAP messages and record them: Alert, Update or Cancel.
+
+    Parameters
+    ----------
+    engine
+        From :func:`twin.db.make_engine`.
+    impacts
+        One :class:`WardImpact` per ward (those below the thresholds get nothing).
+    gauges
+        Alarm levels passed at the gauges.
+    now
+        Aware time of issue: ``sent`` of the new messages and the origin of lead times.
+    rules
+        Thresholds and texts; default :class:`AlertRules`.
+    run_id
+        Stored with the messages (the scenario or nowcast run that made them).
+
+    Returns
+    -------
+    list of CapMessage
+        The new messages only (empty when nothing changed), each valid CAP 1.2.
+    """
+    rules = rules or AlertRules()
+    now = as_utc(now).replace(microsecond=0)
+    plans = {p.area_key: p for p in plan_alerts(impacts, gauges, now=now, rules=rules)}
+    issued: list[CapMessage] = []
+    with session_scope(engine) as session:
+        current = session.scalars(
+            select(AlertRow).where(AlertRow.state == "active", AlertRow.status == rules.status)
+        ).all()
+        active: dict[str, AlertRow] = {}
+        for row in current:
+            if row.expires is not None and row.expires <= now:
+                row.state = "expired"
+            else:
+                active[row.area_key] = row
+        for key in sorted(set(plans) | set(active)):
+            plan = plans.get(key)
+            previous = active.get(key)
+            if (
+                plan is not None
+                and previous is not None
+                and plan.fingerprint == previous.fingerprint
+            ):
+                continue
+            references: tuple[str, ...] = ()
+            chain = ""
+            if previous is not None:
+                chain = previous.chain
+                history = session.scalars(
+                    select(AlertRow).where(AlertRow.chain == chain).order_by(AlertRow.seq)
+                ).all()
+                references = tuple(CapMessage.from_xml(h.xml.encode()).reference for h in history)
+            if plan is None:
+                assert previous is not None
+                old = CapMessage.from_xml(previous.xml.encode())
+                msg = CapMessage(
+                    identifier=_identifier(session, now, key, "cancel"),
+                    sender=rules.sender,
+                    sent=now,
+                    status=rules.status,
+                    msg_type="Cancel",
+                    references=references,
+                    infos=_cancel_infos(old, rules),
+                )
+                previous.state = "cancelled"
+                state, fingerprint = "closed", ""
+            else:
+                msg = CapMessage(
+                    identifier=_identifier(session, now, key, plan.fingerprint[:8]),
+                    sender=rules.sender,
+                    sent=now,
+                    status=rules.status,
+                    msg_type="Update" if previous is not None else "Alert",
+                    references=references,
+                    infos=plan.infos,
+                )
+                if previous is not None:
+                    previous.state = "superseded"
+                else:
+                    chain = msg.identifier
+                state, fingerprint = "active", plan.fingerprint
+            _store(
+                session,
+                msg,
+                area_key=key,
+                chain=chain,
+                fingerprint=fingerprint,
+                state=state,
+                run_id=run_id,
+            )
+            issued.append(msg)
+    return issued
+
+
+def list_alerts(
+    engine: Engine, *, active_only: bool = False, now: datetime | None = None
+) -> list[AlertRecord]:
+    """Stored messages, newest first.
+
+    Parameters
+    ----------
+    active_only
+        Only messages in effect (not superseded, cancelled or expired).
+    now
+        With ``active_only``: also leave out messages whose ``expires`` has passed by then.
+    """
+    query = select(AlertRow).order_by(AlertRow.seq.desc())
+    if active_only:
+        query = query.where(AlertRow.state == "active")
+    with session_scope(engine) as session:
+        rows = session.scalars(query).all()
+        records = [_record(r) for r in rows]
+    if active_only and now is not None:
+        limit = as_utc(now)
+        records = [r for r in records if r.expires is None or r.expires > limit]
+    return records
+
+
+def active_alerts(engine: Engine, *, now: datetime | None = None) -> list[CapMessage]:
+    """The messages in effect (Alerts and Updates not replaced, cancelled or expired).
+
+    Parameters
+    ----------
+    now
+        Leave out messages that have expired by then (default: keep them until the next
+        issuance marks them expired).
+    """
+    identifiers = [r.identifier for r in list_alerts(engine, active_only=True, now=now)]
+    return [get_alert(engine, i) for i in identifiers]
+
+
+def alert_xml(engine: Engine, identifier: str) -> bytes:
+    """The CAP XML of one stored message, as issued.
+
+    Raises
+    ------
+    twin.NotFoundError
+        When no message has that identifier.
+    """
+    with session_scope(engine) as session:
+        row = session.get(AlertRow, identifier)
+        if row is None:
+            raise NotFoundError(f"no alert with identifier {identifier!r}")
+        return row.xml.encode("utf-8")
+
+
+def get_alert(engine: Engine, identifier: str) -> CapMessage:
+    """One stored message as a :class:`CapMessage` (raises :class:`twin.NotFoundError`)."""
+    return CapMessage.from_xml(alert_xml(engine, identifier))
+
+
+def alert_json(engine: Engine, identifier: str) -> str:
+    """One stored message as JSON (CAP element names; see :meth:`CapMessage.to_dict`)."""
+    return get_alert(engine, identifier).to_json()
+
+
+def write_alerts(messages: Sequence[CapMessage], folder: str | Path) -> list[Path]:
+    """Write one ``<identifier>.xml`` file per message into ``folder`` (made if missing).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``messages``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for msg in messages:
+        path = folder / f"{_SAFE_NAME.sub('_', msg.identifier)}.xml"
+        path.write_bytes(msg.to_xml())
+        paths.append(path)
+    return paths
+
+
+def _rfc3339(t: datetime) -> str:
+    return local_iso(t)
+
+
+def atom_feed(
+    engine: Engine,
+    *,
+    base_url: str = "https://hue-twin.example/alerts",
+    language: str = "vi-VN",
+    now: datetime | None = None,
+    title: str | None = None,
+) -> bytes:
+    """An Atom feed (RFC 4287) of the active alerts, one entry per message.
+
+    Parameters
+    ----------
+    base_url
+        Where the alerts are served: entry links are ``<base_url>/<identifier>.xml``
+        (``application/cap+xml``) and the feed's self link ``<base_url>/feed.atom``.
+    language
+        Which ``info`` gives each entry's title and summary (``vi-VN`` or ``en-US``).
+    now
+        The feed's ``updated`` when no alert is active (default: the clock).
+    title
+        Feed title.
+
+    Returns
+    -------
+    bytes
+        UTF-8 XML; ids are stable ``urn:uuid:`` URNs derived from sender and identifier.
+    """
+    base = base_url.rstrip("/")
+    messages = active_alerts(engine)
+    feed = etree.Element(_A + "feed", nsmap={None: ATOM_NAMESPACE})
+    feed.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+
+    def add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> None:
+        element = etree.SubElement(parent, _A + tag, attrs)
+        if text is not None:
+            element.text = text
+
+    vi = language.startswith("vi")
+    add(feed, "id", uuid.uuid5(uuid.NAMESPACE_URL, base).urn)
+    add(feed, "title", title or ("Cảnh báo lũ đang hiệu lực" if vi else "Active flood warnings"))
+    latest = max((m.sent for m in messages), default=as_utc(now or datetime.now(UTC)))
+    add(feed, "updated", _rfc3339(latest))
+    add(feed, "link", rel="self", href=f"{base}/feed.atom", type="application/atom+xml")
+    author = etree.SubElement(feed, _A + "author")
+    add(author, "name", "hue-twin")
+    add(feed, "generator", "hue-twin")
+    for msg in messages:
+        info = next((i for i in msg.infos if i.language == language), None)
+        info = info or (msg.infos[0] if msg.infos else None)
+        entry = etree.SubElement(feed, _A + "entry")
+        add(entry, "id", uuid.uuid5(uuid.NAMESPACE_URL, f"{msg.sender},{msg.identifier}").urn)
+        add(entry, "title", (info.headline if info else None) or msg.identifier)
+        add(entry, "updated", _rfc3339(msg.sent))
+        add(entry, "published", _rfc3339(msg.sent))
+        add(
+            entry,
+            "link",
+            rel="alternate",
+            type="application/cap+xml",
+            href=f"{base}/{quote(msg.identifier)}.xml",
+        )
+        if info is not None:
+            add(entry, "summary", info.description or info.headline or "")
+            add(entry, "category", term=info.severity, label=info.severity)
+    return bytes(etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True))
