@@ -158,7 +158,7 @@ def test_polygon_is_lat_lon_closed_and_not_swapped(engine):
 
 
 def test_cap_polygon_rules():
-    assert cap_polygon(RING + [RING[0]]) == cap_polygon(RING)
+    assert cap_polygon([*RING, RING[0]]) == cap_polygon(RING)
     assert cap_polygon(iter(RING)).startswith("16.4,107.5 ")
     with pytest.raises(TwinError, match="latitude"):
         cap_polygon([(lat, lon) for lon, lat in RING])  # given lat,lon by mistake
@@ -229,7 +229,7 @@ def test_invalid_messages_are_refused_before_writing():
 
 
 def test_validate_cap_xml_reports_schema_errors():
-    with pytest.raises(TwinError, match="not valid CAP 1.2"):
+    with pytest.raises(TwinError, match=r"not valid CAP 1\.2"):
         validate_cap_xml(f"<alert xmlns='{CAP_NAMESPACE}'><identifier>x</identifier></alert>")
     with pytest.raises(TwinError, match="well-formed"):
         validate_cap_xml(b"<alert")
