@@ -242,7 +242,9 @@ def _check_series(
         _range_and_spike(items, limits)
         if limits.stuck_count is not None:
             _stuck(items, limits.stuck_count, limits.stuck_ignore)
-    _gaps(key, items, config, notes)
+    # a reading with an impossible time (a year typo) would open a gap of years
+    dated = [it for it in items if it[3] is None or "future" not in it[3].flags]
+    _gaps(key, dated, config, notes)
 
 
 def _range_and_spike(
