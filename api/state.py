@@ -89,6 +89,7 @@ class AppState:
         self.tiles = LRUCache(settings.tile_cache_tiles)
         self.cache = LRUCache(256)
         self._city: Any = None
+        self._dispatcher: Any = None
         self._city_lock = threading.Lock()
         self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
         self._keys_lock = threading.Lock()
@@ -103,11 +104,27 @@ class AppState:
         if self._city is None:
             with self._city_lock:
                 if self._city is None:
-                    import layers
-
-                    path = self.settings.city_path or layers.ensure_demo_city()
-                    self._city = layers.load_city(path)
+                    self._city = self._load_city()
         return self._city
+
+    def _load_city(self) -> Any:
+        if self._city is not None:
+            return self._city
+        import layers
+
+        path = self.settings.city_path or layers.ensure_demo_city()
+        self._city = layers.load_city(path)
+        return self._city
+
+    def dispatcher(self) -> Any:
+        """The city's :class:`twin.dispatch.Dispatcher` (made on first use, one per app)."""
+        if self._dispatcher is None:
+            with self._city_lock:
+                if self._dispatcher is None:
+                    from twin.dispatch import Dispatcher
+
+                    self._dispatcher = Dispatcher(self._load_city(), engine=self.engine)
+        return self._dispatcher
 
     def layer_wgs84(self, name: str) -> gpd.GeoDataFrame:
         """A layer of the city in WGS 84 lon/lat (kept after the first call)."""

@@ -30,3 +30,9 @@ app.add_typer(_keys.app, name="keys")
 from api.cli import _serve  # noqa: E402
 
 app.command("serve")(_serve.serve)
+from api.cli import _sensors  # noqa: E402
+
+app.add_typer(_sensors.app, name="sensors")
+from api.cli import _alerts  # noqa: E402
+
+app.add_typer(_alerts.app, name="alerts")

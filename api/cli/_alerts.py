@@ -1,0 +1,91 @@
+"""``twin alerts``: list the CAP warnings, show one (XML or JSON), print the Atom feed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["app"]
+
+app = typer.Typer(help="CAP 1.2 warnings: list, show, feed.", no_args_is_help=True)
+_out = Console()
+_err = Console(stderr=True)
+
+_DB = typer.Option(
+    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
+)
+
+
+def _engine(database_url: str | None) -> Engine:
+    import twin.alerts.store  # noqa: F401  (declares the table before make_engine)
+    from api.settings import Settings
+    from twin.db import make_engine
+
+    return make_engine(database_url or Settings().resolved_database_url)
+
+
+@app.command("list")
+def list_(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also superseded, cancelled and expired ones.")
+    ] = False,
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """List the warnings in effect (newest first)."""
+    from twin.alerts import list_alerts
+    from twin.sensors._timeutil import local_iso
+
+    records = list_alerts(_engine(database_url), active_only=not all_)
+    table = Table("identifier", "type", "state", "sent", "severity", "urgency", "headline")
+    for r in records:
+        table.add_row(
+            r.identifier,
+            r.msg_type,
+            r.state,
+            local_iso(r.sent),
+            r.severity,
+            r.urgency,
+            r.headline_vi,
+        )
+    _out.print(table)
+    if not records:
+        _err.print("no warnings" + ("" if all_ else " in effect (use --all for every one)"))
+
+
+@app.command("show")
+def show(
+    identifier: Annotated[str, typer.Argument(help="The CAP identifier.")],
+    json_: Annotated[bool, typer.Option("--json", help="JSON instead of CAP XML.")] = False,
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Print one warning as CAP 1.2 XML (or JSON)."""
+    from twin import TwinError
+    from twin.alerts import alert_json, alert_xml
+
+    engine = _engine(database_url)
+    try:
+        text = alert_json(engine, identifier) if json_ else alert_xml(engine, identifier).decode()
+    except TwinError as exc:
+        _err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    print(text)
+
+
+@app.command("feed")
+def feed(
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Where the alerts are served.")
+    ] = "https://hue-twin.example/alerts",
+    language: Annotated[str, typer.Option("--language", help="vi-VN or en-US")] = "vi-VN",
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Print the Atom feed of the warnings in effect."""
+    from twin.alerts import atom_feed
+
+    print(atom_feed(_engine(database_url), base_url=base_url, language=language).decode())

@@ -1,0 +1,137 @@
+"""``twin sensors``: ingest sensor feeds (CSV, JSON) with quality control, show a station."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Dam, rain and river sensors: ingest feeds (with QC), show a station.",
+    no_args_is_help=True,
+)
+_out = Console()
+_err = Console(stderr=True)
+
+_DB = typer.Option(
+    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
+)
+_CITY = typer.Option(
+    "--city", help="City package whose dams and gauges give the station ids (default: Huế ids)."
+)
+
+
+def _engine(database_url: str | None) -> Engine:
+    import twin.sensors.store  # noqa: F401  (declares the tables before make_engine)
+    from api.settings import Settings
+    from twin.db import make_engine
+
+    return make_engine(database_url or Settings().resolved_database_url)
+
+
+def _fail(message: object) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+@app.command("ingest")
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Feed files (.csv or .json).")],
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="Time of the ingest for the future-timestamp rule (ISO 8601)."),
+    ] = None,
+    city: Annotated[Path | None, _CITY] = None,
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Read, quality-control and store FILES (all or none); print counts by QC flag."""
+    from datetime import datetime
+
+    from twin import TwinError
+    from twin.sensors import FLAGS, ingest_files, stations_from_city
+
+    try:
+        stations = None
+        if city is not None:
+            from layers import LayerError, load_city
+
+            try:
+                stations = stations_from_city(load_city(city))
+            except LayerError as exc:
+                raise _fail(exc) from None
+        when = None
+        if now is not None:
+            try:
+                when = datetime.fromisoformat(now)
+            except ValueError:
+                raise _fail(f"--now {now!r} is not ISO 8601") from None
+        reports = ingest_files(_engine(database_url), files, stations=stations, now=when)
+    except TwinError as exc:
+        raise _fail(exc) from None
+    columns = ["good", *FLAGS, "duplicate", "gap"]
+    table = Table("file", "rows", "added", *columns, title="Sensor ingest (counts by QC flag)")
+    for r in reports:
+        name = Path(r.source).name + (" (already ingested)" if r.already_ingested else "")
+        table.add_row(name, str(r.rows), str(r.added), *(str(r.counts.get(c, 0)) for c in columns))
+    _out.print(table)
+
+
+@app.command("show")
+def show(
+    station: Annotated[str, typer.Argument(help="Station id, e.g. kim-long.")],
+    quantity: Annotated[
+        str | None, typer.Option("--quantity", "-q", help="Only this quantity; list readings.")
+    ] = None,
+    last: Annotated[int, typer.Option("--last", help="Readings listed with --quantity.")] = 24,
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Summary of a STATION's stored readings (per quantity), gaps, and recent readings."""
+    from twin import TwinError
+    from twin.sensors import readings_frame, sensor_notes, station_summary
+    from twin.sensors._timeutil import local_iso
+
+    engine = _engine(database_url)
+    try:
+        summary = station_summary(engine, station)
+    except TwinError as exc:
+        raise _fail(exc) from None
+    table = Table("quantity", "readings", "good", "first", "last", "latest good", "unit")
+    for _, row in summary.iterrows():
+        table.add_row(
+            row["quantity"],
+            str(row["readings"]),
+            str(row["good"]),
+            local_iso(row["first"].to_pydatetime()),
+            local_iso(row["last"].to_pydatetime()),
+            f"{row['latest_good']:g}",
+            row["unit"],
+        )
+    _out.print(table)
+    notes = sensor_notes(engine, station)
+    for _, note in notes.iterrows():
+        _out.print(
+            f"{note['kind']}: {note['quantity']} {local_iso(note['start'].to_pydatetime())} -> "
+            f"{local_iso(note['end'].to_pydatetime())} ({note['detail']})",
+            highlight=False,
+        )
+    if quantity is not None:
+        frame = readings_frame(engine, station, quantity).tail(last)
+        listing = Table("time (Huế)", "value", "unit", "as sent", "flags")
+        for _, r in frame.iterrows():
+            value = "" if r["value"] != r["value"] else f"{r['value']:g}"
+            listing.add_row(
+                local_iso(r["time"].to_pydatetime()),
+                value,
+                r["unit"],
+                f"{r['value_raw']:g} {r['unit_raw']}",
+                r["flags"] or "good",
+            )
+        _out.print(listing)

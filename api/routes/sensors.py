@@ -1,0 +1,162 @@
+"""Sensor readings: a batch in (CSV or JSON, operator), a station's readings out with QC flags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.deps import OperatorKey, StateDep
+from api.errors import problem_responses
+from twin import sensors
+
+__all__ = ["IngestResult", "ReadingPublic", "router"]
+
+router = APIRouter(prefix="/sensors", tags=["sensors"])
+
+_CSV_EXAMPLE = (
+    "station_id,time,quantity,value,unit\nkim-long,2025-10-27T06:00:00+07:00,water_level,3.50,m\n"
+)
+_JSON_EXAMPLE = [
+    {
+        "station_id": "kim-long",
+        "time": "2025-10-27T06:00:00+07:00",
+        "quantity": "water_level",
+        "value": 3.5,
+        "unit": "m",
+    }
+]
+
+
+class IngestResult(BaseModel):
+    """What a batch did: rows read, stored, and counts by QC flag."""
+
+    batch_id: int
+    already_ingested: bool
+    rows: int
+    added: int
+    counts: dict[str, int]
+    sha256: str
+
+
+class ReadingPublic(BaseModel):
+    """One stored reading with its QC flags (empty when good)."""
+
+    station_id: str
+    quantity: str
+    time: datetime
+    value: float | None
+    unit: str
+    value_raw: float
+    unit_raw: str
+    flags: list[str]
+    good: bool
+
+
+def _stations(state: Any) -> dict[str, str]:
+    return {**sensors.HUE_STATIONS, **sensors.stations_from_city(state.city())}
+
+
+@router.post(
+    "/readings",
+    status_code=201,
+    response_model=IngestResult,
+    summary="Ingest a batch of readings (CSV or JSON)",
+    responses={
+        200: {"model": IngestResult, "description": "The same batch was ingested before"},
+        **problem_responses(401, 403, 409, 413, 415, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "object"}},
+                    "example": _JSON_EXAMPLE,
+                },
+            },
+        }
+    },
+)
+async def ingest(request: Request, state: StateDep, key: OperatorKey) -> Any:
+    """Quality-control and store a batch; the same content is never stored twice.
+
+    Columns/fields: ``station_id, time, quantity, value, unit`` (+ optional ``interval_s``).
+    A batch with any unreadable row is refused whole (422, every problem listed).
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = {"text/csv": "csv", "application/csv": "csv", "application/json": "json"}.get(media)
+    if fmt is None:
+        raise HTTPException(
+            415, detail="send the readings as text/csv or application/json (Content-Type)"
+        )
+    body = await request.body()
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(400, detail="the readings must be UTF-8 text") from None
+
+    def work() -> sensors.IngestReport:
+        readings = sensors.parse_feed(text, fmt, source="POST /sensors/readings")
+        return sensors.ingest_readings(
+            state.engine,
+            readings,
+            source=f"api:{key.key_id}",
+            content=body,
+            stations=_stations(state),
+        )
+
+    report = await run_in_threadpool(work)
+    result = IngestResult(
+        batch_id=report.batch_id,
+        already_ingested=report.already_ingested,
+        rows=report.rows,
+        added=report.added,
+        counts=dict(report.counts),
+        sha256=report.sha256,
+    )
+    return JSONResponse(result.model_dump(), status_code=200 if report.already_ingested else 201)
+
+
+@router.get(
+    "/{station}/readings",
+    response_model=list[ReadingPublic],
+    summary="A station's readings with QC flags",
+    responses=problem_responses(404, 422),
+)
+def station_readings(
+    station: str,
+    state: StateDep,
+    quantity: Annotated[str | None, Query(max_length=50, examples=["water_level"])] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    good_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+) -> list[ReadingPublic]:
+    """Readings of one station, oldest first (canonical units; flags say why one is not good)."""
+    frame = sensors.readings_frame(state.engine, station, quantity, start, end, good_only=good_only)
+    if frame.empty and station not in _stations(state):
+        raise HTTPException(404, detail=f"no station {station!r} and no readings stored for it")
+    frame = frame.sort_values("time").tail(limit)
+    out = []
+    for row in frame.itertuples(index=False):
+        value = None if row.value is None or row.value != row.value else float(row.value)
+        out.append(
+            ReadingPublic(
+                station_id=row.station_id,
+                quantity=row.quantity,
+                time=row.time.to_pydatetime(),
+                value=value,
+                unit=row.unit,
+                value_raw=float(row.value_raw),
+                unit_raw=row.unit_raw,
+                flags=[f for f in str(row.flags or "").split(",") if f],
+                good=bool(row.good),
+            )
+        )
+    return out
