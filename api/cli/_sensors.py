@@ -76,12 +76,17 @@ def ingest(
         reports = ingest_files(_engine(database_url), files, stations=stations, now=when)
     except TwinError as exc:
         raise _fail(exc) from None
-    columns = ["good", *FLAGS, "duplicate", "gap"]
-    table = Table("file", "rows", "added", *columns, title="Sensor ingest (counts by QC flag)")
     for r in reports:
-        name = Path(r.source).name + (" (already ingested)" if r.already_ingested else "")
-        table.add_row(name, str(r.rows), str(r.added), *(str(r.counts.get(c, 0)) for c in columns))
-    _out.print(table)
+        name = Path(r.source).name
+        if r.already_ingested:
+            _out.print(f"{name}: already ingested (batch {r.batch_id}), nothing added")
+            continue
+        counts = ", ".join(
+            f"{flag} {r.counts[flag]}"
+            for flag in ("good", *FLAGS, "duplicate", "gap")
+            if r.counts.get(flag)
+        )
+        _out.print(f"{name}: {r.rows} rows, {r.added} stored; {counts}", highlight=False)
 
 
 @app.command("show")
@@ -103,18 +108,14 @@ def show(
         summary = station_summary(engine, station)
     except TwinError as exc:
         raise _fail(exc) from None
-    table = Table("quantity", "readings", "good", "first", "last", "latest good", "unit")
     for _, row in summary.iterrows():
-        table.add_row(
-            row["quantity"],
-            str(row["readings"]),
-            str(row["good"]),
-            local_iso(row["first"].to_pydatetime()),
-            local_iso(row["last"].to_pydatetime()),
-            f"{row['latest_good']:g}",
-            row["unit"],
+        _out.print(
+            f"{station} {row['quantity']}: {row['readings']} readings, {row['good']} good, "
+            f"{local_iso(row['first'].to_pydatetime())} to "
+            f"{local_iso(row['last'].to_pydatetime())}; latest good {row['latest_good']:g} "
+            f"{row['unit']}",
+            highlight=False,
         )
-    _out.print(table)
     notes = sensor_notes(engine, station)
     for _, note in notes.iterrows():
         _out.print(

@@ -1,0 +1,185 @@
+"""Warnings (public): CAP 1.2 messages as JSON, CAP XML, GeoJSON and an Atom feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from api.deps import StateDep
+from api.errors import problem_responses
+from twin import alerts
+
+__all__ = ["AlertPublic", "router"]
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+CAP_MEDIA_TYPE = "application/cap+xml"
+ATOM_MEDIA_TYPE = "application/atom+xml"
+State = Literal["active", "superseded", "cancelled", "expired", "closed"]
+
+
+class AlertPublic(BaseModel):
+    """One issued message, as listed."""
+
+    identifier: str
+    msg_type: str
+    state: str
+    status: str
+    area_key: str
+    wards: list[str]
+    sent: datetime
+    expires: datetime | None
+    severity: str
+    urgency: str
+    certainty: str
+    headline_vi: str
+    headline_en: str
+    references: list[str]
+    run_id: str | None
+    cap_url: str
+
+
+def _wards(message: alerts.CapMessage) -> list[str]:
+    found: list[str] = []
+    for info in message.infos:
+        for area in info.areas:
+            for _name, value in area.geocodes:
+                if value not in found:
+                    found.append(value)
+    return found
+
+
+def _public(record: alerts.AlertRecord, wards: list[str], base: str) -> AlertPublic:
+    return AlertPublic(
+        identifier=record.identifier,
+        msg_type=record.msg_type,
+        state=record.state,
+        status=record.status,
+        area_key=record.area_key,
+        wards=wards,
+        sent=record.sent,
+        expires=record.expires,
+        severity=record.severity,
+        urgency=record.urgency,
+        certainty=record.certainty,
+        headline_vi=record.headline_vi,
+        headline_en=record.headline_en,
+        references=list(record.references),
+        run_id=record.run_id,
+        cap_url=f"{base}/alerts/{record.identifier}.xml",
+    )
+
+
+@router.get("", response_model=list[AlertPublic], summary="List warnings")
+def list_alerts(
+    request: Request,
+    state: StateDep,
+    ward: Annotated[str | None, Query(max_length=40, description="Ward id, e.g. W01")] = None,
+    status: Annotated[State | None, Query(description="Lifecycle state")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AlertPublic]:
+    """Issued messages, newest first; filter by ward and lifecycle state."""
+    base = str(request.base_url).rstrip("/")
+    out = []
+    for record in alerts.list_alerts(state.engine):
+        if status is not None and record.state != status:
+            continue
+        wards = _wards(alerts.get_alert(state.engine, record.identifier))
+        if ward is not None and ward not in wards and ward not in record.area_key:
+            continue
+        out.append(_public(record, wards, base))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _lonlat_ring(polygon: str) -> list[list[float]]:
+    ring = []
+    for pair in polygon.split():
+        lat, lon = (float(v) for v in pair.split(","))
+        ring.append([lon, lat])  # CAP writes "lat,lon"; GeoJSON wants lon, lat
+    return ring
+
+
+@router.get(
+    "/active.geojson",
+    summary="Active warnings as GeoJSON (for maps)",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def active_geojson(state: StateDep) -> JSONResponse:
+    """The areas of the messages in effect, one Feature per area, lon/lat (RFC 7946)."""
+    features: list[dict[str, Any]] = []
+    for message in alerts.active_alerts(state.engine):
+        info = next((i for i in message.infos if i.language.startswith("vi")), message.infos[0])
+        english = next((i for i in message.infos if i.language.startswith("en")), info)
+        for area in info.areas:
+            rings = [_lonlat_ring(p) for p in area.polygons]
+            if not rings:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "MultiPolygon", "coordinates": [[r] for r in rings]},
+                    "properties": {
+                        "identifier": message.identifier,
+                        "msg_type": message.msg_type,
+                        "severity": info.severity,
+                        "urgency": info.urgency,
+                        "event": info.event,
+                        "headline_vi": info.headline,
+                        "headline_en": english.headline,
+                        "area": area.area_desc,
+                        "wards": [v for _n, v in area.geocodes],
+                    },
+                }
+            )
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, media_type="application/geo+json"
+    )
+
+
+@router.get(
+    "/feed.atom",
+    summary="Atom feed of the active warnings",
+    response_class=Response,
+    responses={200: {"content": {ATOM_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+def feed(
+    request: Request,
+    state: StateDep,
+    lang: Annotated[Literal["vi-VN", "en-US"], Query()] = "vi-VN",
+) -> Response:
+    """RFC 4287 feed; each entry links to its CAP message."""
+    base = str(request.base_url).rstrip("/") + "/alerts"
+    body = alerts.atom_feed(state.engine, base_url=base, language=lang)
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get(
+    "/{identifier}.xml",
+    summary="One warning as CAP 1.2 XML",
+    response_class=Response,
+    responses={
+        200: {"content": {CAP_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+        **problem_responses(404),
+    },
+)
+def cap_xml(identifier: str, state: StateDep) -> Response:
+    """The CAP message exactly as issued (valid against the OASIS CAP 1.2 schema)."""
+    return Response(alerts.alert_xml(state.engine, identifier), media_type=CAP_MEDIA_TYPE)
+
+
+@router.get(
+    "/{identifier}.json",
+    summary="One warning as JSON (CAP element names)",
+    response_class=JSONResponse,
+    responses=problem_responses(404),
+)
+def cap_json(identifier: str, state: StateDep) -> JSONResponse:
+    """The CAP message as JSON, times in Huế time."""
+    return JSONResponse(alerts.get_alert(state.engine, identifier).to_dict())
