@@ -86,7 +86,7 @@ def ingest(
             for flag in ("good", *FLAGS, "duplicate", "gap")
             if r.counts.get(flag)
         )
-        _out.print(f"{name}: {r.rows} rows, {r.added} stored; {counts}", highlight=False)
+        _out.print(f"{name}: {r.rows} rows, {r.added} stored; {counts}", soft_wrap=True)
 
 
 @app.command("show")
@@ -115,6 +115,7 @@ def show(
             f"{local_iso(row['last'].to_pydatetime())}; latest good {row['latest_good']:g} "
             f"{row['unit']}",
             highlight=False,
+            soft_wrap=True,
         )
     notes = sensor_notes(engine, station)
     for _, note in notes.iterrows():
@@ -122,6 +123,7 @@ def show(
             f"{note['kind']}: {note['quantity']} {local_iso(note['start'].to_pydatetime())} -> "
             f"{local_iso(note['end'].to_pydatetime())} ({note['detail']})",
             highlight=False,
+            soft_wrap=True,
         )
     if quantity is not None:
         frame = readings_frame(engine, station, quantity).tail(last)

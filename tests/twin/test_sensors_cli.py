@@ -1,0 +1,87 @@
+"""``twin sensors`` and ``twin alerts`` from the command line (Typer's test runner)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Polygon
+from typer.testing import CliRunner
+
+from api.cli import app
+from twin.alerts import WardImpact, issue_alerts
+from twin.db import make_engine
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "hue" / "sensors"
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'twin.db'}"
+
+
+def test_ingest_prints_counts_by_flag_and_is_idempotent(db: str):
+    args = ["sensors", "ingest", str(SAMPLES / "river_gauges.csv"), "--database-url", db]
+    result = runner.invoke(app, [*args, "--now", "2025-10-29T00:00:00+07:00"])
+    assert result.exit_code == 0, result.output
+    assert "216 stored" in result.output
+    for text in ("good 207", "spike 1", "stuck 7", "duplicate 1", "out_of_order 1"):
+        assert text in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "already ingested" in again.output
+
+
+def test_malformed_file_exits_2_with_the_problem(db: str, tmp_path: Path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("station_id,time,quantity,value\nkim-long,2025-10-27T07:00Z,water_level,1\n")
+    result = runner.invoke(app, ["sensors", "ingest", str(bad), "--database-url", db])
+    assert result.exit_code == 2
+    assert "missing column(s) unit" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["sensors", "ingest", "nope.json", "--database-url", db])
+    assert result.exit_code == 2 and "cannot read" in result.output
+    result = runner.invoke(
+        app, ["sensors", "ingest", str(bad), "--now", "soon", "--database-url", db]
+    )
+    assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_show_station(db: str):
+    runner.invoke(
+        app,
+        ["sensors", "ingest", str(SAMPLES / "rain_gauges.csv"), "--database-url", db],
+    )
+    result = runner.invoke(
+        app, ["sensors", "show", "rain-a-luoi", "-q", "rain", "--database-url", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert "69 readings, 69 good" in result.output
+    assert "gap: rain 2025-10-27T12:00:00+07:00" in result.output
+    missing = runner.invoke(app, ["sensors", "show", "nowhere", "--database-url", db])
+    assert missing.exit_code == 2 and "nowhere" in missing.output
+
+
+def test_alerts_list_show_feed(db: str):
+    engine = make_engine(db)
+    ward = WardImpact(
+        "W01",
+        "Phú Xuân",
+        Polygon([(107.57, 16.47), (107.60, 16.47), (107.60, 16.50)]),
+        (0, 100, 0, 0),
+        1,
+        datetime(2025, 10, 27, 3, tzinfo=UTC),
+        "Trường THPT Quốc Học",
+    )
+    (msg,) = issue_alerts(engine, [ward], now=datetime(2025, 10, 27, tzinfo=UTC))
+    listed = runner.invoke(app, ["alerts", "list", "--database-url", db])
+    assert listed.exit_code == 0 and "Alert" in listed.output
+    shown = runner.invoke(app, ["alerts", "show", msg.identifier, "--database-url", db])
+    assert shown.exit_code == 0 and "<msgType>Alert</msgType>" in shown.output
+    as_json = runner.invoke(app, ["alerts", "show", msg.identifier, "--json", "--database-url", db])
+    assert '"msgType": "Alert"' in as_json.output
+    feed = runner.invoke(app, ["alerts", "feed", "--database-url", db])
+    assert "<feed" in feed.output and "Phú Xuân" in feed.output
+    missing = runner.invoke(app, ["alerts", "show", "nope", "--database-url", db])
+    assert missing.exit_code == 2 and "nope" in missing.output
