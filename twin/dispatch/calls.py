@@ -138,7 +138,8 @@ def validate_intake(
             if not (math.isfinite(lon_f) and -180 <= lon_f <= 180):
                 problems.append(f"lon {lon}: must be within -180..180")
             if not (math.isfinite(lat_f) and -90 <= lat_f <= 90):
-                problems.append(f"lat {lat}: must be within -90..90")
+                hint = "; lon and lat look swapped" if -90 <= lon_f <= 90 else ""
+                problems.append(f"lat {lat}: must be within -90..90{hint}")
             elif bounds is not None and not (
                 bounds[0] <= lon_f <= bounds[2] and bounds[1] <= lat_f <= bounds[3]
             ):
