@@ -69,13 +69,44 @@ def resample_grid(grid: xr.DataArray, resolution_m: float) -> xr.DataArray:
         out.attrs = dict(grid.attrs)
         out.name = grid.name
     else:
-        from rasterio.enums import Resampling
-
-        out = grid.rio.reproject(crs, resolution=resolution_m, resampling=Resampling.average)
-        out = out.rename({d: d for d in out.dims})
+        out = _warp_average(grid, resolution_m)
     if crs is not None:
         out = out.rio.write_crs(crs)
     return out.astype(grid.dtype)
+
+
+def _warp_average(grid: xr.DataArray, resolution_m: float) -> xr.DataArray:
+    """Average reprojection onto square cells of ``resolution_m`` (same CRS and origin)."""
+    from affine import Affine
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject
+
+    from twin.impact._grid import grid_transform
+
+    src_transform = grid_transform(grid.to_dataset(name="v"))
+    ny, nx = grid.shape
+    width = int(abs(src_transform.a) * nx // resolution_m)
+    height = int(abs(src_transform.e) * ny // resolution_m)
+    left, top = src_transform.c, src_transform.f
+    dst_transform = Affine(resolution_m, 0.0, left, 0.0, -resolution_m, top)
+    values = np.full((height, width), np.nan, dtype="float64")
+    crs = grid.rio.crs or "EPSG:32648"
+    reproject(
+        np.asarray(grid.values, dtype="float64"),
+        values,
+        src_transform=src_transform,
+        src_crs=crs,
+        dst_transform=dst_transform,
+        dst_crs=crs,
+        resampling=Resampling.average,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    x = left + resolution_m * (np.arange(width) + 0.5)
+    y = top - resolution_m * (np.arange(height) + 0.5)
+    return xr.DataArray(
+        values, coords={"y": y, "x": x}, dims=("y", "x"), name=grid.name, attrs=dict(grid.attrs)
+    )
 
 
 def series_to_dataarray(
@@ -292,8 +323,11 @@ def _dam_release(
 
     if op.mode == "schedule":
         da = series_to_dataarray(op.release_m3s, name="release", units="m3 s-1")
-        table = pd.DataFrame({"elapsed_s": da["time"].values, "release_m3s": da.values})
-        return da, table
+        t = np.asarray(da["time"].values, dtype=float)
+        q = np.asarray(da.values, dtype=float)
+        if t[-1] < scenario.duration_s:  # the model holds the last value to the end
+            t, q = np.append(t, scenario.duration_s), np.append(q, q[-1])
+        return da, pd.DataFrame({"elapsed_s": t, "release_m3s": q})
     if op.mode == "routing":
         inflow = series_to_dataarray(op.inflow_m3s, name="inflow", units="m3 s-1")
         gates: float | xr.DataArray | None

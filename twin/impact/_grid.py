@@ -106,12 +106,12 @@ def arrival_seconds(result: xr.Dataset, start: pd.Timestamp | None = None) -> np
 
 
 def to_timestamp(start: pd.Timestamp | None, seconds: float) -> str | None:
-    """ISO 8601 UTC time ``seconds`` after ``start``; None when either is missing."""
+    """ISO 8601 UTC time ``seconds`` after ``start`` (to the second); None if either is missing."""
     if start is None or seconds is None or not np.isfinite(seconds):
         return None
     ts = pd.Timestamp(start)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return (ts + pd.Timedelta(seconds=float(seconds))).isoformat()
+    return (ts + pd.Timedelta(seconds=float(seconds))).round("s").isoformat()
 
 
 def _naive_utc(ts: pd.Timestamp) -> pd.Timestamp:

@@ -1,0 +1,163 @@
+"""The alert step of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
+
+A scenario is a plan, not a flood: its messages carry CAP status ``Exercise`` (their own
+lifecycle, never mixed with real warnings); a nowcast's carry ``Actual``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from twin.alerts import (
+    AlertRules,
+    CapMessage,
+    GaugeExceedance,
+    WardImpact,
+    gauge_exceedances,
+    issue_alerts,
+    write_alerts,
+)
+from twin.impact import Impact
+
+__all__ = ["issue_run_alerts", "ward_impacts_for_alerts"]
+
+
+def _nearest_shelter_names(wards: Any, shelters: Any) -> list[str | None]:
+    if shelters is None or len(shelters) == 0:
+        return [None] * len(wards)
+    sx = shelters.geometry.x.to_numpy()
+    sy = shelters.geometry.y.to_numpy()
+    names = shelters["name"].astype(str).to_numpy()
+    out: list[str | None] = []
+    for geom in wards.geometry:
+        p = geom.representative_point()
+        out.append(str(names[int(np.argmin((sx - p.x) ** 2 + (sy - p.y) ** 2))]))
+    return out
+
+
+def ward_impacts_for_alerts(impact: Impact, city: Any, *, start: pd.Timestamp) -> list[WardImpact]:
+    """The ward table of a run as :class:`twin.alerts.WardImpact` records (lon/lat outlines)."""
+    wards = impact.wards
+    lonlat = wards.to_crs(4326).geometry
+    shelters = _nearest_shelter_names(wards, getattr(city, "shelters", None))
+    out = []
+    for k, (_, w) in enumerate(wards.iterrows()):
+        some, most, all_ = (
+            int(w["people_hazard_some"]),
+            int(w["people_hazard_most"]),
+            int(w["people_hazard_all"]),
+        )
+        low = max(int(w["population"]) - some - most - all_, 0)
+        arrival_s = float(w["arrival_s"])
+        arrival = (
+            (start + pd.Timedelta(seconds=round(arrival_s))).to_pydatetime()
+            if np.isfinite(arrival_s)
+            else start.to_pydatetime()
+        )
+        out.append(
+            WardImpact(
+                str(w["ward_id"]),
+                str(w["name"]),
+                lonlat.iloc[k],
+                people_by_hazard_class=(low, some, most, all_),
+                max_hazard_class=int(w["hazard_class_max"]),
+                arrival=arrival,
+                shelter=shelters[k],
+                max_depth_m=float(w["max_depth_m"]),
+            )
+        )
+    return out
+
+
+def _gauge_events(
+    impact: Impact, city: Any, start: pd.Timestamp, rules: AlertRules
+) -> list[GaugeExceedance]:
+    events: list[GaugeExceedance] = []
+    if impact.gauges.empty:
+        return events
+    gauges = city.gauges.set_index(city.gauges["gauge_id"].astype(str))
+    lonlat = gauges.to_crs(4326).geometry
+    for gid, g in impact.gauges.groupby("gauge_id"):
+        if str(gid) not in rules.gauge_alarm_levels:
+            continue
+        idx = start + pd.to_timedelta(g["elapsed_s"].to_numpy(dtype=float), unit="s")
+        levels = pd.Series(g["level_m"].to_numpy(dtype=float), index=idx)
+        row = gauges.loc[str(gid)]
+        found = gauge_exceedances(
+            str(gid),
+            levels,
+            rules=rules,
+            gauge_name=str(row.get("name", gid)),
+            river=None if pd.isna(row.get("river")) else str(row.get("river")),
+        )
+        p = lonlat.loc[str(gid)]
+        events += [
+            GaugeExceedance(**{**e.__dict__, "lon": float(p.x), "lat": float(p.y)}) for e in found
+        ]
+    return events
+
+
+def describe_message(message: CapMessage) -> dict[str, Any]:
+    """A short dict of one CAP message for the map and the summary."""
+    info = message.infos[0] if message.infos else None
+    ward_ids = [v for area in (info.areas if info else ()) for _k, v in area.geocodes]
+    return {
+        "identifier": message.identifier,
+        "msg_type": message.msg_type,
+        "status": message.status,
+        "ward_ids": ward_ids,
+        "severity": info.severity if info else "",
+        "headline": (info.headline or "") if info else "",
+    }
+
+
+def issue_run_alerts(
+    impact: Impact,
+    city: Any,
+    *,
+    start: pd.Timestamp,
+    engine: Any,
+    status: str = "Exercise",
+    run_id: str | None = None,
+    now: datetime | None = None,
+) -> tuple[list[dict[str, Any]], Callable[[Path], list[str]]]:
+    """Issue the run's CAP alerts (recorded in the database) and give a writer of their XML.
+
+    Parameters
+    ----------
+    impact, city
+        The run's impact and its city.
+    start
+        Start of the run (aware): the origin of arrival times.
+    engine
+        Database of the alert lifecycle.
+    status
+        CAP status: ``Exercise`` for scenarios, ``Actual`` for nowcasts.
+    run_id
+        Stored with the messages.
+    now
+        Time of issue (default: ``start``).
+
+    Returns
+    -------
+    alerts, writer
+        One dict per new message (``identifier``, ``msg_type``, ``status``, ``ward_ids``,
+        ``severity``, ``headline``), and ``writer(folder)`` that writes one XML file per
+        message and returns the file names.
+    """
+    rules = AlertRules(status=status)  # type: ignore[arg-type]
+    wards = ward_impacts_for_alerts(impact, city, start=start)
+    gauges = _gauge_events(impact, city, start, rules)
+    issued_at = now if now is not None else start.to_pydatetime()
+    messages = issue_alerts(engine, wards, gauges, now=issued_at, rules=rules, run_id=run_id)
+
+    def writer(folder: Path) -> list[str]:
+        return [p.name for p in write_alerts(messages, folder)]
+
+    return [describe_message(m) for m in messages], writer

@@ -1,0 +1,345 @@
+"""Nowcasts: the next hours of a flood from the latest good sensor data.
+
+What drives a nowcast
+---------------------
+- rain: every rain gauge of the city with good readings (:func:`twin.sensors.rain_rate`),
+  averaged over 15-minute bins and spread over the grid by inverse distance (a gauge without
+  a reading in a bin drops out of that bin); after ``at`` the rain is the forecast given
+  (``forecast_rain_mm_h``: a number, or a DataArray over time in hours after ``at``), or none;
+- dams: each dam's measured outflow (:func:`twin._sensor_forcing.dam_release_from_sensors`),
+  held at its last good value after the last reading (persistence); a dam without readings
+  releases nothing and is named in the summary's ``forcing_notes``;
+- lagoon or sea: the level of the lagoon gauge (default ``thuan-an``) on one edge of the
+  domain (default ``north``), held after the last reading; raised to the lowest bed along the
+  edge where it lies below it (the edge then only lets water out);
+- initial water: the depth of the latest saved model state at or before ``at`` (a warm start,
+  no older than ``max_state_age_h``); else, a cold start with the lagoon level filling the
+  cells below it.
+
+The run goes from the state's time (or ``at``) to ``at + hours``; the model state at ``at``
+is saved in ``state_dir`` for the next nowcast. Impact and alerts (CAP status ``Actual``,
+issued at ``at``) are as for a scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from sqlalchemy import Engine
+
+from twin._errors import TwinError
+from twin._scenario_check import load_city_cached
+from twin._scenario_forcing import Forcing, PointInflow, gauge_rain_field, resample_grid
+from twin._sensor_forcing import dam_release_from_sensors, series_seconds
+from twin.db import make_engine
+from twin.run import Progress, RunResult, execute
+
+__all__ = ["DEFAULT_STATE_DIR", "find_state", "nowcast", "nowcast_forcing"]
+
+#: Where nowcast states are kept unless told otherwise.
+DEFAULT_STATE_DIR = Path("data/hue/nowcast_state")
+_BIN = "15min"
+_STATE_RE = re.compile(r"^state-(\d{8}T\d{6}Z)\.npz$")
+
+
+def _utc(t: datetime | str | pd.Timestamp) -> pd.Timestamp:
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is None:
+        raise TwinError(f"give the time with its zone, e.g. 2025-10-27T07:00+07:00; got {t}")
+    return ts.tz_convert("UTC")
+
+
+def state_path(state_dir: Path, at: pd.Timestamp) -> Path:
+    """File of the model state saved at ``at``."""
+    return state_dir / f"state-{at.tz_convert('UTC').strftime('%Y%m%dT%H%M%SZ')}.npz"
+
+
+def find_state(
+    state_dir: Path, at: pd.Timestamp, *, max_age_h: float = 24.0
+) -> tuple[Path, pd.Timestamp] | None:
+    """The latest saved state at or before ``at`` and no older than ``max_age_h``."""
+    best: tuple[Path, pd.Timestamp] | None = None
+    if not state_dir.is_dir():
+        return None
+    for p in state_dir.iterdir():
+        m = _STATE_RE.match(p.name)
+        if not m:
+            continue
+        t = (
+            pd.Timestamp(m.group(1)).tz_localize("UTC")
+            if pd.Timestamp(m.group(1)).tzinfo is None
+            else pd.Timestamp(m.group(1))
+        )
+        if t <= at and at - t <= pd.Timedelta(hours=max_age_h) and (best is None or t > best[1]):
+            best = (p, t)
+    return best
+
+
+def _rain_forcing(
+    engine: Engine,
+    city: Any,
+    elevation: xr.DataArray,
+    origin: pd.Timestamp,
+    at: pd.Timestamp,
+    end: pd.Timestamp,
+    forecast: float | xr.DataArray | None,
+    notes: list[str],
+) -> xr.DataArray | None:
+    from twin.sensors import rain_rate
+
+    gauges = city.gauges[city.gauges["kind"].astype(str) == "rain"]
+    bins = pd.date_range(origin, end, freq=_BIN)
+    if bins[-1] < end:
+        bins = bins.append(pd.DatetimeIndex([end]))
+    observed = np.full((bins.size, len(gauges)), np.nan)
+    xy = []
+    for j, (_, g) in enumerate(gauges.iterrows()):
+        xy.append((float(g.geometry.x), float(g.geometry.y)))
+        rate = rain_rate(
+            engine,
+            str(g["gauge_id"]),
+            (origin - pd.Timedelta(_BIN)).to_pydatetime(),
+            at.to_pydatetime(),
+        )
+        if rate.empty:
+            notes.append(f"rain gauge {g['gauge_id']}: no good reading before {at.isoformat()}")
+            continue
+        binned = rate.resample(_BIN, label="left", closed="right").mean()
+        binned.index = pd.DatetimeIndex(binned.index).tz_convert("UTC")
+        observed[:, j] = binned.reindex(bins).to_numpy(dtype=float)
+    after = bins >= at
+    observed[after, :] = np.nan
+    t_s = np.asarray((bins - origin).total_seconds(), dtype=float)
+    field = None
+    if len(gauges) and np.isfinite(observed).any():
+        field = gauge_rain_field(xy, t_s, observed, elevation)
+        field = field.where(xr.DataArray(~after, dims="time"), 0.0)
+    if forecast is not None:
+        lead = (at - origin).total_seconds()
+        if isinstance(forecast, xr.DataArray):
+            fc = forecast.assign_coords(
+                time=np.asarray(forecast["time"].values, dtype=float) * 3600.0 + lead
+            )
+            fc_t = fc.interp(time=t_s).fillna(0.0)
+        else:
+            fc_t = xr.DataArray(np.full(t_s.size, float(forecast)), dims="time")
+        fc_t = fc_t.where(xr.DataArray(after, dims="time"), 0.0)
+        fc_t = fc_t.assign_coords(time=("time", t_s, {"units": "s"}))
+        field = fc_t if field is None else field + fc_t
+    if field is not None:
+        field.name = "rain"
+        field.attrs["units"] = "mm h-1"
+    return field
+
+
+def nowcast_forcing(
+    city: Any,
+    engine: Engine,
+    *,
+    origin: pd.Timestamp,
+    at: pd.Timestamp,
+    end: pd.Timestamp,
+    resolution_m: float,
+    forecast_rain_mm_h: float | xr.DataArray | None = None,
+    lagoon_gauge: str = "thuan-an",
+    lagoon_edge: str = "north",
+    initial_depth: xr.DataArray | None = None,
+    notes: list[str] | None = None,
+) -> Forcing:
+    """Model inputs of a nowcast from the sensor database (see the module notes)."""
+    notes = notes if notes is not None else []
+    elevation = resample_grid(city.dem, resolution_m)
+    manning = resample_grid(city.manning, resolution_m).assign_coords(
+        x=elevation["x"], y=elevation["y"]
+    )
+    forcing = Forcing(elevation=elevation, manning=manning)
+    rain = _rain_forcing(engine, city, elevation, origin, at, end, forecast_rain_mm_h, notes)
+    if rain is not None:
+        forcing.rain_mm_h = rain
+        forcing.rain_mean_total_mm = (
+            float(rain.mean(tuple(d for d in rain.dims if d != "time")).integrate("time") / 3600.0)
+            if "time" in rain.dims
+            else 0.0
+        )
+    for _, dam in city.dams.iterrows():
+        dam_id = str(dam["dam_id"])
+        try:
+            release, table = dam_release_from_sensors(engine, dam_id, origin, end)
+        except TwinError:
+            notes.append(f"dam {dam_id}: no good outflow reading; no release")
+            continue
+        forcing.dam_operations[dam_id] = table
+        forcing.inflows.append(
+            PointInflow(f"dam {dam_id}", float(dam["entry_x"]), float(dam["entry_y"]), release)
+        )
+    from twin.sensors import latest_good, series
+
+    level = series(engine, lagoon_gauge, "water_level", origin.to_pydatetime(), at.to_pydatetime())
+    before = latest_good(engine, lagoon_gauge, "water_level", at=origin.to_pydatetime())
+    if before is not None:
+        level = pd.concat([pd.Series([before.value], index=[pd.Timestamp(before.time)]), level])
+    if level.empty:
+        notes.append(f"lagoon gauge {lagoon_gauge}: no good level; the {lagoon_edge} edge is free")
+        forcing.boundaries.append((lagoon_edge, "free", None))
+        lagoon_now = None
+    else:
+        level = level[~level.index.duplicated(keep="last")].sort_index()
+        t = np.maximum(series_seconds(level, origin), 0.0)
+        keep = np.concatenate([t[1:] > t[:-1], [True]])
+        t, v = t[keep], level.to_numpy(dtype=float)[keep]
+        edge_bed = _edge_bed(elevation, lagoon_edge)
+        if v.min() < edge_bed:
+            notes.append(
+                f"lagoon level {v.min():.2f} m below the {lagoon_edge} edge's lowest bed "
+                f"{edge_bed:.2f} m: raised to it"
+            )
+            v = np.maximum(v, edge_bed)
+        t = np.append(t, max((end - origin).total_seconds(), t[-1] + 1.0))
+        v = np.append(v, v[-1])
+        da = xr.DataArray(
+            v, coords={"time": ("time", t, {"units": "s"})}, dims="time", attrs={"units": "m"}
+        )
+        forcing.boundaries.append((lagoon_edge, "level", da))
+        lagoon_now = float(v[0])
+    if initial_depth is not None:
+        forcing.initial_depth = initial_depth.astype(elevation.dtype)
+    elif lagoon_now is not None:
+        depth = (lagoon_now - elevation).clip(min=0.0)
+        depth.attrs = {"units": "m"}
+        forcing.initial_depth = depth.astype(elevation.dtype)
+    return forcing
+
+
+def _edge_bed(elevation: xr.DataArray, edge: str) -> float:
+    z = np.asarray(elevation.values, dtype=float)
+    row_n = 0 if float(elevation["y"][0]) > float(elevation["y"][-1]) else -1
+    pick = {
+        "north": z[row_n, :],
+        "south": z[-1 - row_n if row_n == 0 else 0, :],
+        "west": z[:, 0],
+        "east": z[:, -1],
+    }
+    if edge not in pick:
+        raise TwinError(f"lagoon_edge must be north, south, east or west, got {edge!r}")
+    return float(np.nanmin(pick[edge]))
+
+
+def nowcast(
+    at: datetime | str | pd.Timestamp,
+    hours: float,
+    out_dir: str | Path,
+    *,
+    city: str | Path | Any = None,
+    resolution_m: float = 30.0,
+    forecast_rain_mm_h: float | xr.DataArray | None = None,
+    output_every: str = "30min",
+    engine: Engine | None = None,
+    state_dir: str | Path | None = None,
+    max_state_age_h: float = 24.0,
+    lagoon_gauge: str = "thuan-an",
+    lagoon_edge: str = "north",
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the flood model ``hours`` ahead of ``at`` from the sensors; impact and alerts.
+
+    Parameters
+    ----------
+    at
+        The time of the nowcast (aware): forcing uses readings up to it.
+    hours
+        How far ahead to run (h, > 0).
+    out_dir
+        Folder of the run's files (as :func:`twin.run_scenario`'s).
+    city
+        City package folder, or a loaded :class:`layers.City` (default: the demo city).
+    resolution_m
+        Grid resolution (m), at least the DEM's.
+    forecast_rain_mm_h
+        Rain after ``at``: mm/h, or a DataArray over ``time`` in hours after ``at``.
+    output_every
+        Output interval ("30min").
+    engine
+        The database with the sensor readings, runs and alerts.
+    state_dir
+        Where model states are kept (warm starts); default ``data/hue/nowcast_state``.
+    max_state_age_h
+        Older states are not used.
+    lagoon_gauge, lagoon_edge
+        The gauge whose level is imposed on which edge of the domain.
+    progress
+        ``progress(stage, fraction)``.
+
+    Returns
+    -------
+    RunResult
+        Its summary has ``warm_start`` (the state file or None) and ``forcing_notes``.
+    """
+    import hydro
+
+    at_utc = _utc(at)
+    if not hours > 0:
+        raise TwinError(f"hours must be > 0, got {hours}")
+    engine = engine if engine is not None else make_engine()
+    if city is None or isinstance(city, str | Path):
+        import layers
+
+        path = Path(city) if city is not None else Path(layers.ensure_demo_city())
+        the_city = load_city_cached(path)
+    else:
+        the_city = city
+    cell = float(abs(the_city.dem["x"][1] - the_city.dem["x"][0]))
+    if resolution_m < cell - 1e-6:
+        raise TwinError(f"resolution_m {resolution_m:g} m is finer than the DEM's {cell:g} m")
+    states = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+    found = find_state(states, at_utc, max_age_h=max_state_age_h)
+    origin = found[1] if found is not None else at_utc
+    end = at_utc + pd.Timedelta(hours=hours)
+    initial = None
+    if found is not None:
+        initial = hydro.FloodModel.load_state(found[0]).depth
+        grid = resample_grid(the_city.dem, resolution_m)
+        if initial.shape != grid.shape:
+            initial, found, origin = None, None, at_utc
+    notes: list[str] = []
+    every_s = pd.Timedelta(output_every).total_seconds()
+    states.mkdir(parents=True, exist_ok=True)
+    lead_s = (at_utc - origin).total_seconds()
+    return execute(
+        f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}",
+        "nowcast",
+        the_city,
+        lambda: nowcast_forcing(
+            the_city,
+            engine,
+            origin=origin,
+            at=at_utc,
+            end=end,
+            resolution_m=resolution_m,
+            forecast_rain_mm_h=forecast_rain_mm_h,
+            lagoon_gauge=lagoon_gauge,
+            lagoon_edge=lagoon_edge,
+            initial_depth=initial,
+            notes=notes,
+        ),
+        out_dir,
+        start=origin,
+        duration_s=(end - origin).total_seconds(),
+        output_every_s=every_s,
+        progress=progress,
+        engine=engine,
+        extra_summary={
+            "at": at_utc.isoformat(),
+            "hours": hours,
+            "resolution_m": resolution_m,
+            "warm_start": str(found[0]) if found is not None else None,
+            "forcing_notes": notes,
+        },
+        save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
+        alert_time=at_utc.to_pydatetime(),
+    )
