@@ -36,3 +36,7 @@ app.add_typer(_sensors.app, name="sensors")
 from api.cli import _alerts  # noqa: E402
 
 app.add_typer(_alerts.app, name="alerts")
+from api.cli import _run  # noqa: E402
+
+app.command("run")(_run.run)
+app.command("nowcast")(_run.nowcast)

@@ -1,0 +1,143 @@
+"""``twin run`` (a scenario) and ``twin nowcast`` (the next hours from the sensors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["nowcast", "run"]
+
+_out = Console()
+_err = Console(stderr=True)
+
+_DB = typer.Option(
+    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or data/hue/twin.db)."
+)
+
+
+def _engine(database_url: str | None) -> Engine:
+    import twin.run  # noqa: F401  (declares the runs table before make_engine creates it)
+    from twin.db import make_engine
+
+    return make_engine(database_url)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[str, float], None]]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=1.0, stage="")
+
+        def report(stage: str, fraction: float) -> None:
+            bar.update(task, completed=fraction, stage=stage)
+
+        yield report
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from hydro import HydroError
+    from layers import LayerError
+    from twin import TwinError
+
+    return (TwinError, LayerError, HydroError)
+
+
+def _report(summary: dict[str, Any], out_dir: Path) -> None:
+    totals = summary.get("totals", {})
+    timings = summary.get("timings", {})
+    _out.print(f"[green]done[/green] {summary.get('scenario')} -> {out_dir}")
+    _out.print(
+        f"people in more than 0.5 m: {totals.get('people_depth_gt_0_5m', 0):,}; "
+        f"in danger for all: {totals.get('people_hazard_all', 0):,}; "
+        f"roads cut for cars: {totals.get('roads_cut_car', 0)}; "
+        f"lights in water: {totals.get('lights_in_water', 0)}; "
+        f"alerts: {summary.get('alerts', 0)}; "
+        f"{timings.get('total_s', 0):.1f} s"
+    )
+
+
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")],
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Run a flood scenario and write the flood, impact, alerts, map and summary into OUT."""
+    from twin import Scenario
+    from twin.run import run_scenario
+
+    try:
+        sc = Scenario.from_toml(scenario)
+        engine = _engine(database_url)
+        with _progress_bar(sc.name) as report:
+            result = run_scenario(sc, out, progress=report, engine=engine)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    _report(result.summary, result.out_dir)
+
+
+def nowcast(
+    at: Annotated[
+        str, typer.Option("--at", help="Time of the nowcast, e.g. 2025-10-27T07:00+07:00.")
+    ],
+    hours: Annotated[float, typer.Option("--hours", help="How many hours ahead.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")] = Path(
+        "runs/nowcast"
+    ),
+    city: Annotated[
+        Path | None, typer.Option("--city", help="City package (default: the demo city).")
+    ] = None,
+    resolution_m: Annotated[float, typer.Option("--resolution", help="Cell size (m).")] = 30.0,
+    rain_mm_h: Annotated[
+        float | None, typer.Option("--rain-mm-h", help="Forecast rain after --at (mm/h).")
+    ] = None,
+    every: Annotated[str, typer.Option("--every", help="Output interval.")] = "30min",
+    state_dir: Annotated[
+        Path | None, typer.Option("--state-dir", help="Where model states are kept.")
+    ] = None,
+    database_url: Annotated[str | None, _DB] = None,
+) -> None:
+    """Run the flood model HOURS ahead of AT from the latest good sensor data."""
+    from twin.nowcast import nowcast as run_nowcast
+
+    try:
+        engine = _engine(database_url)
+        with _progress_bar(f"nowcast {at}") as report:
+            result = run_nowcast(
+                at,
+                hours,
+                out,
+                city=city,
+                resolution_m=resolution_m,
+                forecast_rain_mm_h=rain_mm_h,
+                output_every=every,
+                engine=engine,
+                state_dir=state_dir,
+                progress=report,
+            )
+    except _errors() as exc:
+        raise _fail(exc) from None
+    _report(result.summary, result.out_dir)
+    for note in result.summary.get("forcing_notes", []):
+        _out.print(f"note: {note}", highlight=False)
