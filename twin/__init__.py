@@ -6,6 +6,9 @@ No HTTP here (that is ``api``).
 from twin import dispatch
 from twin._errors import ConflictError, NotFoundError, TwinError
 from twin.alerts import AlertRules, CapMessage, GaugeExceedance, WardImpact, issue_alerts
+from twin.impact import Impact, assess_impact
+from twin.nowcast import run_nowcast
+from twin.run import RunResult, run_scenario
 from twin.scenario import Scenario
 from twin.sensors import QCConfig, ingest_files
 
@@ -14,12 +17,17 @@ __all__ = [
     "CapMessage",
     "ConflictError",
     "GaugeExceedance",
+    "Impact",
     "NotFoundError",
     "QCConfig",
+    "RunResult",
     "Scenario",
     "TwinError",
     "WardImpact",
+    "assess_impact",
     "dispatch",
     "ingest_files",
     "issue_alerts",
+    "run_nowcast",
+    "run_scenario",
 ]

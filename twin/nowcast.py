@@ -40,7 +40,7 @@ from twin._sensor_forcing import dam_release_from_sensors, series_seconds
 from twin.db import make_engine
 from twin.run import Progress, RunResult, execute
 
-__all__ = ["DEFAULT_STATE_DIR", "find_state", "nowcast", "nowcast_forcing"]
+__all__ = ["DEFAULT_STATE_DIR", "find_state", "nowcast_forcing", "run_nowcast"]
 
 #: Where nowcast states are kept unless told otherwise.
 DEFAULT_STATE_DIR = Path("data/hue/nowcast_state")
@@ -230,7 +230,7 @@ def _edge_bed(elevation: xr.DataArray, edge: str) -> float:
     return float(np.nanmin(pick[edge]))
 
 
-def nowcast(
+def run_nowcast(
     at: datetime | str | pd.Timestamp,
     hours: float,
     out_dir: str | Path,

@@ -119,7 +119,7 @@ def nowcast(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Run the flood model HOURS ahead of AT from the latest good sensor data."""
-    from twin.nowcast import nowcast as run_nowcast
+    from twin.nowcast import run_nowcast
 
     try:
         engine = _engine(database_url)
