@@ -3,9 +3,10 @@
 No HTTP here (that is ``api``).
 """
 
-from twin import dispatch
+from twin import dispatch, ensemble, verify
 from twin._errors import ConflictError, NotFoundError, TwinError
 from twin.alerts import AlertRules, CapMessage, GaugeExceedance, WardImpact, issue_alerts
+from twin.ensemble import EnsembleSpec
 from twin.impact import Impact, assess_impact
 from twin.nowcast import run_nowcast
 from twin.run import RunResult, run_scenario
@@ -16,6 +17,7 @@ __all__ = [
     "AlertRules",
     "CapMessage",
     "ConflictError",
+    "EnsembleSpec",
     "GaugeExceedance",
     "Impact",
     "NotFoundError",
@@ -26,8 +28,10 @@ __all__ = [
     "WardImpact",
     "assess_impact",
     "dispatch",
+    "ensemble",
     "ingest_files",
     "issue_alerts",
     "run_nowcast",
     "run_scenario",
+    "verify",
 ]

@@ -40,3 +40,6 @@ from api.cli import _run  # noqa: E402
 
 app.command("run")(_run.run)
 app.command("nowcast")(_run.nowcast)
+from api.cli import _ensemble  # noqa: E402
+
+app.command("ensemble")(_ensemble.ensemble)

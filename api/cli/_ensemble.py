@@ -1,0 +1,97 @@
+"""``twin ensemble SPEC``: run an ensemble on Dask (a LocalCluster, or ``--scheduler``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["ensemble"]
+
+_out = Console()
+_err = Console(stderr=True)
+
+
+def ensemble(
+    spec: Annotated[Path, typer.Argument(help="The ensemble file (TOML).")],
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address, e.g. tcp://host:8786 (the workers must see --out "
+            "and the city at the same paths). Default: a LocalCluster of --workers processes.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes of the LocalCluster.")
+    ] = 2,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder of the members' Zarr stores and probabilities.nc."),
+    ] = None,
+) -> None:
+    """Run every member of an ensemble in parallel and report the probabilities."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twin.ensemble import EnsembleSpec, run
+
+    try:
+        parsed = EnsembleSpec.from_toml(spec)
+        folder = out if out is not None else Path("runs") / "ensembles" / parsed.name
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_err,
+        ) as bar:
+            task = bar.add_task(f"ensemble {parsed.name}", total=parsed.members)
+
+            def advance(done: int, total: int, record: dict[str, Any]) -> None:
+                bar.update(task, completed=done)
+
+            ds = run(
+                parsed,
+                scheduler,
+                out_dir=folder,
+                n_workers=workers,
+                progress=advance,
+            )
+    except (ValueError, OSError, TimeoutError) as exc:
+        _err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    keep = [v for v in ("exceedance_probability", "ward_hazard_probability") if v in ds]
+    summary = ds[keep].reset_coords(drop=False)
+    summary.attrs = {k: v for k, v in ds.attrs.items() if isinstance(v, str | int | float)}
+    summary.to_netcdf(folder / "probabilities.nc")
+    _report(ds, folder)
+
+
+def _report(ds: Any, folder: Path) -> None:
+    table = Table("depth above", "area with P > 0.5 (km²)", "area with P > 0 (km²)")
+    x = ds["x"].values
+    cell_km2 = abs(float(x[1] - x[0])) ** 2 / 1e6 if x.size > 1 else 0.0
+    for thr in ds["threshold_m"].values:
+        p = ds["exceedance_probability"].sel(threshold_m=thr).values
+        table.add_row(
+            f"{thr:g} m", f"{(p > 0.5).sum() * cell_km2:.2f}", f"{(p > 0).sum() * cell_km2:.2f}"
+        )
+    _out.print(table)
+    if "ward_hazard_probability" in ds:
+        prob = ds["ward_hazard_probability"]
+        wards = Table("ward", "P(danger for some+)", "P(danger for most+)", "P(danger for all)")
+        worst = prob.sel(hazard_class=[2, 3]).sum("hazard_class").fillna(0).values
+        for i in worst.argsort()[::-1][:10]:
+            row = prob.isel(ward=int(i)).values
+            name = str(prob["ward_name"].values[i]) if "ward_name" in prob.coords else ""
+            wards.add_row(
+                f"{prob['ward'].values[i]} {name}".strip(),
+                f"{row[1:].sum():.2f}",
+                f"{row[2:].sum():.2f}",
+                f"{row[3]:.2f}",
+            )
+        _out.print(wards)
+    _out.print(f"{ds.sizes['member']} members in {folder} (probabilities.nc and member_*.zarr)")
