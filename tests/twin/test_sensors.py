@@ -384,6 +384,17 @@ def test_qc_sees_readings_of_earlier_files(engine, tmp_path: Path):
     assert reports[1].counts["spike"] == 1
 
 
+def test_stuck_run_goes_on_across_files(engine, tmp_path: Path):
+    a = write(tmp_path, "a.csv", level_rows([2.0, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5]))
+    (first,) = ingest_files(engine, [a], stations=STATIONS, now=NOW)
+    assert first.counts["stuck"] == 6
+    b = write(
+        tmp_path, "b.csv", csv_rows([("g1", T0 + timedelta(hours=8), "water_level", 2.5, "m")])
+    )
+    (second,) = ingest_files(engine, [b], stations=STATIONS, now=NOW)
+    assert second.counts["stuck"] == 1
+
+
 def test_malformed_file_writes_nothing(engine, tmp_path: Path):
     good = write(tmp_path, "a.csv", level_rows([2.0, 2.1]))
     bad = write(tmp_path, "b.csv", HEADER + "g1,never,water_level,2,m\n")

@@ -70,6 +70,7 @@ class StoredPoint:
     time: datetime
     value: float | None
     good: bool
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -241,7 +242,8 @@ def _check_series(
     if limits is not None:
         _range_and_spike(items, limits)
         if limits.stuck_count is not None:
-            _stuck(items, limits.stuck_count, limits.stuck_ignore)
+            stored_stuck = {p.time: p.flags == ("stuck",) for p in stored}
+            _stuck(items, limits.stuck_count, limits.stuck_ignore, stored_stuck)
     # a reading with an impossible time (a year typo) would open a gap of years
     dated = [it for it in items if it[3] is None or "future" not in it[3].flags]
     _gaps(key, dated, config, notes)
@@ -277,11 +279,15 @@ def _stuck(
     items: list[tuple[datetime, float | None, bool, CheckedReading | None]],
     count: int,
     ignore: float | None,
+    stored_stuck: dict[datetime, bool],
 ) -> None:
+    # a stored reading already flagged stuck still belongs to the run it is part of
+    stuck_before = {t for t, p in stored_stuck.items() if p}
     usable = [
         (value, r)
-        for _, value, good, r in items
-        if value is not None and (good if r is None else not set(r.flags) - {"stuck"})
+        for t, value, good, r in items
+        if value is not None
+        and ((good or t in stuck_before) if r is None else not set(r.flags) - {"stuck"})
     ]
     start = 0
     while start < len(usable):

@@ -161,7 +161,12 @@ def _history(
     for station_id, quantity in keys:
         times = [r.time for r in raw if (r.station_id, r.quantity) == (station_id, quantity)]
         rows = session.execute(
-            select(SensorReadingRow.time, SensorReadingRow.value, SensorReadingRow.good)
+            select(
+                SensorReadingRow.time,
+                SensorReadingRow.value,
+                SensorReadingRow.good,
+                SensorReadingRow.flags,
+            )
             .where(
                 SensorReadingRow.station_id == station_id,
                 SensorReadingRow.quantity == quantity,
@@ -170,7 +175,9 @@ def _history(
             )
             .order_by(SensorReadingRow.time)
         ).all()
-        history[(station_id, quantity)] = [StoredPoint(t, v, g) for t, v, g in rows]
+        history[(station_id, quantity)] = [
+            StoredPoint(t, v, g, tuple(f for f in flags.split(",") if f)) for t, v, g, flags in rows
+        ]
     return history
 
 
