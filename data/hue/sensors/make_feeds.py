@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -127,13 +128,20 @@ def _steps(levels: list[tuple[str, float]]) -> np.ndarray:
     return out
 
 
+class _Dam(NamedTuple):
+    inflow_peak: float
+    inflow_base: float
+    outflow: np.ndarray
+    level: tuple[float, float]
+
+
 def dam_readings() -> list[dict[str, object]]:
     h = np.arange(len(TIMES), dtype=float)
     dams = {
-        "ta-trach": {
-            "inflow_peak": 6950.0,
-            "inflow_base": 450.0,
-            "outflow": _steps(
+        "ta-trach": _Dam(
+            inflow_peak=6950.0,
+            inflow_base=450.0,
+            outflow=_steps(
                 [
                     ("2025-10-26T00:00", 1500.0),
                     ("2025-10-26T08:00", 1800.0),
@@ -145,12 +153,12 @@ def dam_readings() -> list[dict[str, object]]:
                     ("2025-10-28T12:00", 1800.0),
                 ]
             ),
-            "level": (38.0, 45.6),
-        },
-        "binh-dien": {
-            "inflow_peak": 2600.0,
-            "inflow_base": 250.0,
-            "outflow": _steps(
+            level=(38.0, 45.6),
+        ),
+        "binh-dien": _Dam(
+            inflow_peak=2600.0,
+            inflow_base=250.0,
+            outflow=_steps(
                 [
                     ("2025-10-26T00:00", 950.0),
                     ("2025-10-26T10:00", 1300.0),
@@ -159,12 +167,12 @@ def dam_readings() -> list[dict[str, object]]:
                     ("2025-10-28T06:00", 950.0),
                 ]
             ),
-            "level": (80.5, 85.0),
-        },
-        "huong-dien": {
-            "inflow_peak": 2800.0,
-            "inflow_base": 280.0,
-            "outflow": _steps(
+            level=(80.5, 85.0),
+        ),
+        "huong-dien": _Dam(
+            inflow_peak=2800.0,
+            inflow_base=280.0,
+            outflow=_steps(
                 [
                     ("2025-10-26T00:00", 1050.0),
                     ("2025-10-26T10:00", 1400.0),
@@ -173,21 +181,21 @@ def dam_readings() -> list[dict[str, object]]:
                     ("2025-10-28T08:00", 1050.0),
                 ]
             ),
-            "level": (53.5, 57.8),
-        },
+            level=(53.5, 57.8),
+        ),
     }
     readings: list[dict[str, object]] = []
     for dam, d in dams.items():
-        inflow = d["inflow_base"] + (d["inflow_peak"] - d["inflow_base"]) * np.exp(  # type: ignore[operator]
+        inflow = d.inflow_base + (d.inflow_peak - d.inflow_base) * np.exp(
             -0.5 * ((h - 27.0) / 13.6) ** 2
         )
         inflow = inflow * (1 + RNG.normal(0, 0.01, h.size))
-        outflow = d["outflow"]
-        held = np.cumsum(inflow - outflow)  # type: ignore[operator]
+        outflow = d.outflow
+        held = np.cumsum(inflow - outflow)
         held = (held - held.min()) / (held.max() - held.min())
-        low, high = d["level"]  # type: ignore[misc]
+        low, high = d.level
         level = low + (high - low) * held
-        gates = np.round(outflow / outflow.max() * 8.0 * 2) / 2  # type: ignore[union-attr]
+        gates = np.round(outflow / outflow.max() * 8.0 * 2) / 2
         for i, t in enumerate(TIMES):
             out_unit = "m3/s"
             if dam == "huong-dien" and t == pd.Timestamp("2025-10-27T12:00", tz="Asia/Ho_Chi_Minh"):
@@ -195,7 +203,7 @@ def dam_readings() -> list[dict[str, object]]:
             for quantity, value, unit in (
                 ("water_level", round(float(level[i]), 2), "m"),
                 ("inflow", round(float(inflow[i])), "m3/s"),
-                ("outflow", round(float(outflow[i])), out_unit),  # type: ignore[index]
+                ("outflow", round(float(outflow[i])), out_unit),
                 ("gate_opening", float(gates[i]), "m"),
             ):
                 readings.append(
