@@ -1,0 +1,140 @@
+"""The city: every layer in one projected CRS, and the grids on the DEM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+import xarray as xr
+from pyproj import CRS
+
+from layers._schema import LAYERS
+
+__all__ = ["LAYER_NAMES", "City"]
+
+#: Vector layers of a city, in the order they are written and reported.
+LAYER_NAMES: tuple[str, ...] = tuple(LAYERS)
+
+
+@dataclass(eq=False)
+class City:
+    """A city as GIS layers in one projected CRS.
+
+    Every GeoDataFrame is in ``crs`` and has the columns declared in ``layers._schema``
+    (see the README of the layers package); extra columns are kept.
+
+    Attributes
+    ----------
+    name
+        Display name (``city.toml`` ``name``).
+    crs
+        The projected CRS of every layer and grid (Huế: EPSG:32648).
+    meta
+        Everything read from ``city.toml`` (sources, licences, notes).
+    wards, roads, lights, dams, gauges, stations, shelters, households
+        The vector layers (``households``: registered vulnerable households).
+    dem
+        Elevation in metres, float32, dims ``(y, x)``, cell centres as coordinates,
+        row 0 north, CRS set with rioxarray.
+    manning
+        Manning's n (s m^-1/3) on the DEM grid.
+    ward_index
+        int32 index into the rows of ``wards`` on the DEM grid, -1 outside every ward.
+    landuse
+        Optional int8 land-use codes on the DEM grid (``layers.grids.LANDUSE``).
+    """
+
+    name: str
+    crs: CRS
+    meta: dict[str, Any]
+    wards: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    lights: gpd.GeoDataFrame
+    dams: gpd.GeoDataFrame
+    gauges: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    shelters: gpd.GeoDataFrame
+    households: gpd.GeoDataFrame
+    dem: xr.DataArray
+    manning: xr.DataArray
+    ward_index: xr.DataArray
+    landuse: xr.DataArray | None = field(default=None)
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The vector layers by name, in :data:`LAYER_NAMES` order."""
+        return {name: getattr(self, name) for name in LAYER_NAMES}
+
+    @property
+    def cell_size_m(self) -> float:
+        """DEM cell size in metres (cells are square)."""
+        return float(abs(self.dem.x.values[1] - self.dem.x.values[0]))
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """DEM outer edges ``(xmin, ymin, xmax, ymax)`` in metres."""
+        half = self.cell_size_m / 2
+        x = self.dem.x.values
+        y = self.dem.y.values
+        return (
+            float(x.min() - half),
+            float(y.min() - half),
+            float(x.max() + half),
+            float(y.max() + half),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, CRS, extent, population and DEM figures, as plain JSON-able values.
+
+        Returns
+        -------
+        dict
+            ``name``, ``crs``, ``extent_m``, ``counts`` (rows per layer), ``population``
+            (sum over wards), ``dem`` (``rows``, ``cols``, ``cell_m``, ``min_m``, ``max_m``),
+            ``bridges``, ``broken_lights``.
+        """
+        dem = self.dem.values
+        return {
+            "name": self.name,
+            "crs": self.crs.to_string(),
+            "extent_m": list(self.extent),
+            "counts": {name: len(gdf) for name, gdf in self.layers().items()},
+            "population": int(self.wards["population"].sum()),
+            "dem": {
+                "rows": int(dem.shape[0]),
+                "cols": int(dem.shape[1]),
+                "cell_m": self.cell_size_m,
+                "min_m": round(float(np.nanmin(dem)), 2),
+                "max_m": round(float(np.nanmax(dem)), 2),
+            },
+            "bridges": int(self.roads["bridge"].sum()),
+            "broken_lights": int((self.lights["status"] == "broken").sum()),
+        }
+
+    def equals(self, other: City) -> bool:
+        """Whether two cities hold the same layers, grids and metadata.
+
+        Geometries are compared exactly, grids by value (NaN equal to NaN).
+        """
+        if self.name != other.name or self.crs != other.crs or self.meta != other.meta:
+            return False
+        for name, gdf in self.layers().items():
+            theirs = getattr(other, name)
+            if list(gdf.columns) != list(theirs.columns) or len(gdf) != len(theirs):
+                return False
+            if not gdf.drop(columns="geometry").reset_index(drop=True).equals(
+                theirs.drop(columns="geometry").reset_index(drop=True)
+            ):
+                return False
+            if not bool(np.all(shapely.equals_exact(gdf.geometry.values, theirs.geometry.values))):
+                return False
+        grids = ("dem", "manning", "ward_index", "landuse")
+        for grid in grids:
+            mine, yours = getattr(self, grid), getattr(other, grid)
+            if (mine is None) != (yours is None):
+                return False
+            if mine is not None and not mine.equals(yours):
+                return False
+        return True

@@ -1,0 +1,644 @@
+"""Checking a city: every problem collected, each with file, layer, rows, what and how to fix.
+
+Nothing here stops at the first problem: each check adds lines to a list, and
+:func:`layers.load_city` raises one :class:`~layers.LayerError` that lists them all.
+
+Rules
+-----
+- CRS: a layer without a CRS, or with one pyproj cannot read, is a problem. A layer in
+  another CRS than the city's is reprojected to the city's CRS (a note says so).
+- Geometry: missing or empty geometries are problems. A single-part MultiPolygon,
+  MultiLineString or MultiPoint where a single part is declared is taken apart (note).
+  Invalid polygons (self-intersections, bow ties) are repaired with shapely's
+  ``make_valid`` keeping only their polygonal parts, and reported as a note; invalid lines
+  and points (fewer than two distinct points, NaN coordinates) cannot be repaired without
+  guessing and are problems.
+- Columns: a missing declared column is a problem, except ``ward_id`` in roads, lights,
+  shelters and households, which is filled from the wards that hold each feature (note).
+  Shapefile column names cut to ten characters are recognised (note). Values that do not
+  fit the declared dtype, negative counts, and values outside a column's choices are
+  problems.
+- Ids: missing and duplicate ids are problems.
+- Extent: features outside the DEM are problems, except dams, whose own point may lie
+  upstream; a dam's entry cell must lie on the grid, on data.
+- DEM: nodata cells (holes) are problems: the flood model needs a bed everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xarray as xr
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from layers._errors import LayerError
+from layers._schema import LAYERS, Column, LayerSpec, empty_layer, pandas_dtype
+from layers.city import City
+from layers.grids import manning_grid, ward_index_grid
+from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
+
+__all__ = ["CityReport", "check_city", "check_layer", "inspect_city"]
+
+_MAX_IDS = 8
+_WARD_FILLED = ("roads", "lights", "shelters", "households")
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_DTYPE_WORDS = {
+    "str": "text",
+    "str?": "text or empty",
+    "json": "a JSON list of numbers",
+    "int": "a whole number",
+    "Int64": "a whole number or empty",
+    "float": "a number",
+    "float?": "a number or empty",
+    "bool": "true/false",
+}
+
+
+@dataclass
+class CityReport:
+    """What inspecting a city package found.
+
+    Attributes
+    ----------
+    city
+        The city when there were no problems, else ``None``.
+    problems
+        One line per problem (file, layer, rows, what is wrong, how to fix).
+    notes
+        Changes made while loading that the user should know of (reprojection, repairs).
+    """
+
+    city: City | None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _ids(labels: pd.Series, mask: np.ndarray | pd.Series) -> str:
+    chosen = [str(v) for v in labels[np.asarray(mask, dtype=bool)]]
+    shown = ", ".join(chosen[:_MAX_IDS])
+    more = f" and {len(chosen) - _MAX_IDS} more" if len(chosen) > _MAX_IDS else ""
+    return f"{shown}{more}"
+
+
+def _coerce(series: pd.Series, code: str) -> tuple[pd.Series, np.ndarray]:
+    """Cast a column to its declared dtype; return the column and the rows that do not fit."""
+    null = series.isna().to_numpy()
+    if code in ("str", "str?", "json"):
+        values = [None if n else str(v) for v, n in zip(series, null, strict=True)]
+        out = pd.Series(values, index=series.index, dtype=object)
+        bad = null.copy() if code != "str?" else np.zeros(len(series), bool)
+        if code == "json":
+            bad |= np.array([v is not None and not _is_number_list(v) for v in values], bool)
+        return out, bad
+    if code == "bool":
+        words = series.astype(str).str.strip().str.lower()
+        bad = ~(words.isin(_TRUE) | words.isin(_FALSE)).to_numpy() | null
+        return pd.Series(words.isin(_TRUE).to_numpy(), index=series.index, dtype=bool), bad
+    num = pd.to_numeric(series, errors="coerce").astype("float64")
+    unreadable = (num.isna().to_numpy() & ~null) | np.isinf(num.to_numpy())
+    if code in ("int", "Int64"):
+        fractional = (num.notna() & (num % 1 != 0)).to_numpy()
+        bad = unreadable | fractional | (null if code == "int" else False)
+        clean = num.where(~pd.Series(bad, index=series.index))
+        if code == "int":
+            return clean.fillna(0).astype("int64"), bad
+        return clean.round().astype("Int64"), bad
+    bad = unreadable | (null if code == "float" else False)
+    return num, bad
+
+
+def _is_number_list(text: str) -> bool:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(value, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    )
+
+
+def _check_crs(
+    gdf: gpd.GeoDataFrame, where: str, city_crs: CRS | None, problems: list[str], notes: list[str]
+) -> gpd.GeoDataFrame | None:
+    if gdf.crs is None:
+        problems.append(
+            f"{where}: no CRS; fix: write the file with its CRS (a .prj next to a shapefile, "
+            "or gdf.set_crs(...) before saving)"
+        )
+        return None
+    try:
+        crs = CRS.from_user_input(gdf.crs)
+    except CRSError:
+        problems.append(f"{where}: unknown CRS {gdf.crs!r}; fix: use an EPSG code")
+        return None
+    if city_crs is not None and not crs.equals(city_crs):
+        notes.append(f"{where}: reprojected from {crs.to_string()} to {city_crs.to_string()}")
+        return gdf.to_crs(city_crs)
+    return gdf
+
+
+def _single_parts(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Take single-part multi geometries apart (a common artefact of shapefile exports)."""
+    arr = geoms.values
+    is_multi = np.isin(shapely.get_type_id(arr), (4, 5, 6)) & (shapely.get_num_geometries(arr) == 1)
+    if not is_multi.any():
+        return geoms
+    out = np.array(arr, dtype=object)
+    out[is_multi] = shapely.get_geometry(arr[is_multi], 0)
+    return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    parts = [
+        p for p in shapely.get_parts(shapely.make_valid(geom)) if p.geom_type == "Polygon"
+    ]
+    if not parts:
+        return shapely.Polygon()
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def _check_geometry(
+    gdf: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    where: str,
+    labels: pd.Series,
+    problems: list[str],
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry
+    missing = (geoms.isna() | geoms.is_empty).to_numpy()
+    if missing.any():
+        problems.append(
+            f"{where}: rows {_ids(labels, missing)}: missing or empty geometry; "
+            "fix: give each feature a geometry or delete the rows"
+        )
+    singled = _single_parts(geoms)
+    changed = ~missing & (singled.geom_type != geoms.geom_type).to_numpy()
+    if changed.any():
+        notes.append(f"{where}: rows {_ids(labels, changed)}: single-part multi geometry taken apart")
+    geoms = singled
+    types = geoms.geom_type.to_numpy()
+    wrong = ~missing & ~np.isin(types, spec.geometry)
+    if wrong.any():
+        found = sorted({str(t) for t in types[wrong]})
+        problems.append(
+            f"{where}: rows {_ids(labels, wrong)}: geometry {'/'.join(found)}, expected "
+            f"{' or '.join(spec.geometry)}; fix: convert the features (explode multi-part "
+            "features into one row each, with their own ids)"
+        )
+    invalid = ~missing & ~wrong & ~geoms.is_valid.to_numpy()
+    if invalid.any():
+        if spec.geometry[0] == "Polygon":
+            arr = np.array(geoms.values, dtype=object)
+            arr[invalid] = [_polygonal(g) for g in arr[invalid]]
+            lost = invalid & shapely.is_empty(arr)
+            if lost.any():
+                problems.append(
+                    f"{where}: rows {_ids(labels, lost)}: invalid polygon with no area left "
+                    "after repair; fix: redraw it"
+                )
+            if (invalid & ~lost).any():
+                notes.append(
+                    f"{where}: rows {_ids(labels, invalid & ~lost)}: invalid polygon repaired "
+                    "with make_valid (polygonal parts kept); check its shape"
+                )
+            geoms = gpd.GeoSeries(arr, index=geoms.index, crs=geoms.crs)
+        else:
+            problems.append(
+                f"{where}: rows {_ids(labels, invalid)}: invalid geometry (too few distinct "
+                "points or NaN coordinates); fix: redraw or delete the features"
+            )
+    return gdf.set_geometry(geoms.values)
+
+
+def check_layer(
+    gdf: gpd.GeoDataFrame, name: str, *, source: str, city_crs: CRS | None
+) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    """Check one layer against its declaration and bring it to the declared dtypes.
+
+    Parameters
+    ----------
+    gdf
+        The layer as read.
+    name
+        Layer name (key of ``layers._schema.LAYERS``).
+    source
+        File name for messages.
+    city_crs
+        The city's CRS; the layer is reprojected to it. ``None``: left as it is.
+
+    Returns
+    -------
+    layer, problems, notes
+        The cleaned layer (declared columns first, then extra ones, then ``geometry``),
+        the problems found and the notes of what was changed.
+    """
+    spec = LAYERS[name]
+    where = f"{source}: layer '{name}'"
+    problems: list[str] = []
+    notes: list[str] = []
+    if gdf.geometry.name != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+    gdf = gdf.reset_index(drop=True)
+    checked = _check_crs(gdf, where, city_crs, problems, notes)
+    if checked is not None:
+        gdf = checked
+    for col in spec.columns:
+        short = col.name[:10]
+        if col.name not in gdf.columns and short != col.name and short in gdf.columns:
+            gdf = gdf.rename(columns={short: col.name})
+            notes.append(f"{where}: column '{short}' read as '{col.name}' (shapefile name)")
+    missing = [c.name for c in spec.columns if c.name not in gdf.columns]
+    if name in _WARD_FILLED and "ward_id" in missing:
+        missing.remove("ward_id")
+        gdf["ward_id"] = None
+        gdf.attrs["fill_ward_id"] = True
+    if missing:
+        problems.append(
+            f"{where}: missing column(s) {', '.join(missing)}; fix: add them "
+            f"(declared: {', '.join(spec.column_names)})"
+        )
+    has_id = spec.id_column in gdf.columns
+    labels = (
+        gdf[spec.id_column].astype(str) if has_id else pd.Series([f"#{i}" for i in range(len(gdf))])
+    )
+    gdf = _check_geometry(gdf, spec, where, labels, problems, notes)
+    for col in spec.columns:
+        if col.name in gdf.columns:
+            gdf[col.name] = _check_column(gdf[col.name], col, where, labels, problems)
+    if has_id:
+        ids = gdf[spec.id_column]
+        dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+        if dup.any():
+            problems.append(
+                f"{where}: duplicate {spec.id_column} {_ids(labels, dup & ~ids.duplicated().to_numpy())}"
+                f" ({int(dup.sum())} rows); fix: make every {spec.id_column} unique"
+            )
+    declared = [c.name for c in spec.columns if c.name in gdf.columns]
+    extra = [c for c in gdf.columns if c not in declared and c != "geometry"]
+    fill = gdf.attrs.get("fill_ward_id", False)
+    out = gdf[[*declared, *extra, "geometry"]]
+    out.attrs["fill_ward_id"] = fill
+    return out, problems, notes
+
+
+def _check_column(
+    series: pd.Series, col: Column, where: str, labels: pd.Series, problems: list[str]
+) -> pd.Series:
+    values, bad = _coerce(series, col.dtype)
+    if bad.any():
+        shown = sorted({repr(v) for v in series[bad]})[:3]
+        problems.append(
+            f"{where}: rows {_ids(labels, bad)}: column '{col.name}' must be "
+            f"{_DTYPE_WORDS[col.dtype]}, found {', '.join(shown)}; fix: correct the values"
+        )
+        return series
+    if col.nonnegative:
+        negative = (values.astype("Float64") < 0).fillna(False).to_numpy(dtype=bool)
+        if negative.any():
+            problems.append(
+                f"{where}: rows {_ids(labels, negative)}: negative '{col.name}'; "
+                "fix: counts, capacities and sizes must be >= 0"
+            )
+    if col.choices is not None:
+        wrong = ~values.isin(col.choices).to_numpy()
+        if wrong.any():
+            found = sorted({str(v) for v in values[wrong]})[:5]
+            problems.append(
+                f"{where}: rows {_ids(labels, wrong)}: '{col.name}' is {', '.join(found)}; "
+                f"fix: use one of {', '.join(col.choices)}"
+            )
+    return values.astype(pandas_dtype(col.dtype))
+
+
+def _check_dem(dem: xr.DataArray, where: str, city_crs: CRS | None, problems: list[str], notes: list[str]) -> xr.DataArray | None:
+    if dem.rio.crs is None:
+        problems.append(f"{where}: the DEM has no CRS; fix: write it with its CRS (gdal_edit.py -a_srs)")
+        return None
+    if city_crs is not None and not CRS.from_user_input(dem.rio.crs).equals(city_crs):
+        notes.append(f"{where}: DEM reprojected from {dem.rio.crs} to {city_crs.to_string()}")
+        dem = dem.rio.write_nodata(np.nan).rio.reproject(city_crs)
+        dem.attrs.pop("_FillValue", None)
+    if dem.shape[0] < 2 or dem.shape[1] < 2:
+        problems.append(f"{where}: the DEM has {dem.shape} cells; fix: give it at least 2 x 2")
+        return None
+    holes = np.isnan(dem.values)
+    if holes.any():
+        rows, cols = np.nonzero(holes)
+        first = ", ".join(
+            f"(x={float(dem.x[c]):.0f}, y={float(dem.y[r]):.0f})"
+            for r, c in zip(rows[:3], cols[:3], strict=True)
+        )
+        problems.append(
+            f"{where}: {int(holes.sum())} nodata cells (holes) in the DEM, first at {first}; "
+            "fix: fill them (gdal_fillnodata.py) or crop the DEM to where it has data"
+        )
+    out = dem.astype("float32")
+    out.name = "elevation"
+    out.attrs.update(units="m", long_name="ground elevation", standard_name="surface_altitude")
+    return out
+
+
+def _inside(geoms: gpd.GeoSeries, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    xmin, ymin, xmax, ymax = bounds
+    b = geoms.bounds
+    eps = 1e-6
+    return (
+        (b["minx"] >= xmin - eps)
+        & (b["miny"] >= ymin - eps)
+        & (b["maxx"] <= xmax + eps)
+        & (b["maxy"] <= ymax + eps)
+    ).to_numpy()
+
+
+def _grid_bounds(dem: xr.DataArray) -> tuple[float, float, float, float]:
+    cell = float(abs(dem.x.values[1] - dem.x.values[0]))
+    return (
+        float(dem.x.min()) - cell / 2,
+        float(dem.y.min()) - cell / 2,
+        float(dem.x.max()) + cell / 2,
+        float(dem.y.max()) + cell / 2,
+    )
+
+
+def _check_cross(
+    layers: dict[str, gpd.GeoDataFrame],
+    sources: dict[str, str],
+    dem: xr.DataArray | None,
+    problems: list[str],
+    notes: list[str],
+) -> None:
+    """Checks that need two layers or a layer and the DEM."""
+    wards = layers.get("wards")
+    ward_ids = set(wards["ward_id"]) if wards is not None and "ward_id" in wards else None
+    for name in _WARD_FILLED:
+        gdf = layers.get(name)
+        if gdf is None or "ward_id" not in gdf.columns:
+            continue
+        where = f"{sources[name]}: layer '{name}'"
+        labels = gdf[LAYERS[name].id_column].astype(str)
+        if gdf.attrs.get("fill_ward_id") and wards is not None and len(gdf):
+            gdf["ward_id"] = _ward_of(gdf, wards)
+            notes.append(f"{where}: ward_id filled from the wards layer")
+        elif ward_ids is not None:
+            unknown = (gdf["ward_id"].notna() & ~gdf["ward_id"].isin(ward_ids)).to_numpy()
+            if unknown.any():
+                problems.append(
+                    f"{where}: rows {_ids(labels, unknown)}: ward_id not in the wards layer; "
+                    "fix: use a ward_id of the wards layer or leave it empty"
+                )
+    roads, lights = layers.get("roads"), layers.get("lights")
+    if roads is not None and "road_id" in roads:
+        road_ids = set(roads["road_id"])
+        labels = roads["road_id"].astype(str)
+        if "parent_road_id" in roads:
+            orphan = (roads["parent_road_id"].notna() & ~roads["parent_road_id"].isin(road_ids)).to_numpy()
+            if orphan.any():
+                problems.append(
+                    f"{sources['roads']}: layer 'roads': rows {_ids(labels, orphan)}: "
+                    "parent_road_id not in the roads layer; fix: point it at the road the alley "
+                    "opens from"
+                )
+        if lights is not None and "road_id" in lights:
+            stray = ~lights["road_id"].isin(road_ids).to_numpy()
+            if stray.any():
+                problems.append(
+                    f"{sources['lights']}: layer 'lights': rows "
+                    f"{_ids(lights['light_id'].astype(str), stray)}: road_id not in the roads "
+                    "layer; fix: use the road_id of the road each light stands on"
+                )
+    _check_gauges(layers.get("gauges"), sources.get("gauges", ""), problems)
+    _check_dams(layers.get("dams"), sources.get("dams", ""), dem, problems)
+    if dem is None:
+        return
+    bounds = _grid_bounds(dem)
+    for name, gdf in layers.items():
+        if LAYERS[name].may_leave_dem or len(gdf) == 0 or gdf.crs is None:
+            continue
+        outside = ~_inside(gdf.geometry, bounds)
+        if outside.any():
+            labels = gdf[LAYERS[name].id_column].astype(str)
+            problems.append(
+                f"{sources[name]}: layer '{name}': rows {_ids(labels, outside)}: outside the "
+                f"DEM extent {tuple(round(b) for b in bounds)}; fix: clip the layer to the DEM "
+                "or extend the DEM"
+            )
+
+
+def _ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+    probe = gdf.geometry
+    if probe.geom_type.isin(["LineString"]).any():
+        probe = probe.interpolate(0.5, normalized=True)
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=probe.values, crs=gdf.crs),
+        wards[["ward_id", "geometry"]],
+        how="left",
+        predicate="within",
+    )
+    first = joined[~joined.index.duplicated()]
+    return pd.Series(
+        [None if pd.isna(v) else str(v) for v in first["ward_id"]], index=gdf.index, dtype=object
+    )
+
+
+def _check_gauges(gauges: gpd.GeoDataFrame | None, source: str, problems: list[str]) -> None:
+    cols = ("alarm1_m", "alarm2_m", "alarm3_m")
+    if gauges is None or not all(c in gauges for c in cols) or len(gauges) == 0:
+        return
+    levels = gauges[list(cols)].to_numpy(dtype=float)
+    disordered = np.zeros(len(gauges), bool)
+    for i, row in enumerate(levels):
+        known = row[~np.isnan(row)]
+        disordered[i] = bool(np.any(np.diff(known) < 0))
+    if disordered.any():
+        problems.append(
+            f"{source}: layer 'gauges': rows {_ids(gauges['gauge_id'].astype(str), disordered)}: "
+            "alarm levels not increasing (alarm1_m <= alarm2_m <= alarm3_m); fix: correct them"
+        )
+
+
+def _check_dams(
+    dams: gpd.GeoDataFrame | None, source: str, dem: xr.DataArray | None, problems: list[str]
+) -> None:
+    needed = ("storage_levels_m", "storage_volumes_m3", "entry_x", "entry_y", "spillway_crest_m")
+    if dams is None or len(dams) == 0 or not all(c in dams for c in needed):
+        return
+    where = f"{source}: layer 'dams'"
+    for row in dams.itertuples(index=False):
+        dam = f"{where}: dam {row.dam_id}"
+        try:
+            levels = json.loads(row.storage_levels_m)
+            volumes = json.loads(row.storage_volumes_m3)
+        except (TypeError, json.JSONDecodeError):
+            continue  # already reported as a dtype problem
+        if len(levels) != len(volumes) or len(levels) < 2:
+            problems.append(
+                f"{dam}: storage table has {len(levels)} levels and {len(volumes)} volumes; "
+                "fix: give the same number (at least 2) of each"
+            )
+        elif np.any(np.diff(levels) <= 0) or np.any(np.diff(volumes) < 0) or min(volumes) < 0:
+            problems.append(
+                f"{dam}: storage table must have strictly increasing levels and non-decreasing "
+                "volumes >= 0; fix: sort and correct the table"
+            )
+        elif not levels[0] <= row.spillway_crest_m <= levels[-1]:
+            problems.append(
+                f"{dam}: spillway crest {row.spillway_crest_m} m outside the storage table "
+                f"({levels[0]} to {levels[-1]} m); fix: extend the table"
+            )
+        if dem is None or math.isnan(row.entry_x) or math.isnan(row.entry_y):
+            continue
+        x, y = float(row.entry_x), float(row.entry_y)
+        xmin, ymin, xmax, ymax = _grid_bounds(dem)
+        if not (xmin <= x < xmax and ymin < y <= ymax):
+            problems.append(
+                f"{dam}: entry cell ({x:.0f}, {y:.0f}) is outside the DEM grid "
+                f"{(round(xmin), round(ymin), round(xmax), round(ymax))}; fix: set entry_x/entry_y "
+                "to the cell where the dam's river enters the flood domain"
+            )
+        elif np.isnan(dem.sel(x=x, y=y, method="nearest").item()):
+            problems.append(f"{dam}: entry cell ({x:.0f}, {y:.0f}) is a DEM hole; fix: fill the DEM")
+
+
+def _city_crs(meta: dict[str, object], where: str, problems: list[str]) -> CRS | None:
+    if "crs" not in meta:
+        problems.append(f"{where}: no 'crs'; fix: add crs = \"EPSG:...\" (Huế: EPSG:32648)")
+        return None
+    try:
+        crs = CRS.from_user_input(meta["crs"])
+    except CRSError:
+        problems.append(f"{where}: unknown crs {meta['crs']!r}; fix: use an EPSG code")
+        return None
+    if not crs.is_projected:
+        problems.append(
+            f"{where}: crs {crs.to_string()} is not projected (the flood model works in metres); "
+            "fix: use a projected CRS such as the local UTM zone (Huế: EPSG:32648)"
+        )
+        return None
+    return crs
+
+
+def inspect_city(path: str | os.PathLike[str]) -> CityReport:
+    """Read and check a city package, collecting every problem.
+
+    Parameters
+    ----------
+    path
+        City package folder (``city.toml``, ``city.gpkg``, ``dem.tif``).
+
+    Returns
+    -------
+    CityReport
+        The city (``None`` when there are problems), the problems and the notes.
+    """
+    folder = Path(path)
+    problems: list[str] = []
+    notes: list[str] = []
+    if not folder.is_dir():
+        return CityReport(None, [f"{folder}: not a folder; fix: give the city package folder"])
+    meta: dict[str, object] = {}
+    try:
+        meta = read_meta(folder / "city.toml")
+    except LayerError as e:
+        problems.extend(e.problems)
+    city_crs = _city_crs(meta, "city.toml", problems) if meta else None
+    dem: xr.DataArray | None = None
+    try:
+        dem = _check_dem(read_grid(folder / "dem.tif", name="elevation"), "dem.tif", city_crs, problems, notes)
+    except LayerError as e:
+        problems.extend(e.problems)
+    own_files = layer_sources(folder, meta)
+    in_gpkg = gpkg_layers(folder / "city.gpkg")
+    if not own_files and not in_gpkg:
+        problems.append(f"{folder / 'city.gpkg'}: no city.gpkg (or it has no layers); fix: write the layers into it")
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    sources: dict[str, str] = {}
+    for name, spec in LAYERS.items():
+        if name in own_files:
+            file, layer = own_files[name], None
+        elif name in in_gpkg:
+            file, layer = folder / "city.gpkg", name
+        else:
+            if spec.required and in_gpkg:
+                problems.append(f"city.gpkg: no layer '{name}'; fix: add it (or a {name}.gpkg/.geojson/.shp/.parquet file)")
+            layers[name] = empty_layer(name, city_crs or "EPSG:4326")
+            sources[name] = "city.gpkg"
+            continue
+        sources[name] = file.name
+        try:
+            raw = read_layer(file, layer=layer)
+        except LayerError as e:
+            problems.extend(e.problems)
+            continue
+        layers[name], found, changed = check_layer(raw, name, source=file.name, city_crs=city_crs)
+        problems.extend(found)
+        notes.extend(changed)
+    if len(layers) == len(LAYERS):
+        _check_cross(layers, sources, dem, problems, notes)
+    if problems or dem is None or city_crs is None:
+        return CityReport(None, problems, notes)
+    return CityReport(_assemble(folder, meta, city_crs, layers, dem, problems), problems, notes)
+
+
+def _assemble(
+    folder: Path,
+    meta: dict[str, object],
+    crs: CRS,
+    layers: dict[str, gpd.GeoDataFrame],
+    dem: xr.DataArray,
+    problems: list[str],
+) -> City | None:
+    grids: dict[str, xr.DataArray | None] = {}
+    for name, dtype in (("landuse", "int8"), ("manning", "float32")):
+        file = folder / f"{name}.tif"
+        grids[name] = None
+        if file.exists():
+            grid = read_grid(file, name=name)
+            if grid.shape != dem.shape or not np.allclose(grid.x, dem.x) or not np.allclose(grid.y, dem.y):
+                problems.append(f"{file.name}: grid differs from dem.tif; fix: write it on the DEM grid")
+                continue
+            grid = grid.assign_coords(x=dem.x, y=dem.y).astype(dtype).rio.write_crs(crs)
+            grids[name] = grid
+    if problems:
+        return None
+    manning = grids["manning"]
+    if manning is None:
+        manning = manning_grid(dem, landuse=grids["landuse"], roads=layers["roads"])
+    for gdf in layers.values():
+        gdf.attrs.pop("fill_ward_id", None)
+    return City(
+        name=str(meta.get("name", folder.name)),
+        crs=crs,
+        meta=dict(meta),
+        **layers,
+        dem=dem,
+        manning=manning,
+        ward_index=ward_index_grid(dem, layers["wards"]),
+        landuse=grids["landuse"],
+    )
+
+
+def check_city(path: str | os.PathLike[str]) -> list[str]:
+    """Every problem of a city package, as lines that say what is wrong and how to fix it.
+
+    Parameters
+    ----------
+    path
+        City package folder.
+
+    Returns
+    -------
+    list of str
+        Empty when the city is good.
+    """
+    return inspect_city(path).problems
