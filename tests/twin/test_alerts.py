@@ -10,6 +10,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -524,3 +526,20 @@ def test_gauge_exceedances_from_summary():
     found = gauge_exceedances_from_summary(summary, start=pd.Timestamp(NOW), gauges=gauges)
     assert [(e.alarm_level, e.time) for e in found] == [(1, NOW), (2, NOW + timedelta(hours=1))]
     assert found[0].river == "Hương" and found[0].lon == pytest.approx(107.5448)
+
+
+# --- properties ----------------------------------------------------------------------------
+
+_lon = st.floats(min_value=-180, max_value=180, allow_nan=False)
+_lat = st.floats(min_value=-90, max_value=90, allow_nan=False)
+
+
+@given(st.lists(st.tuples(_lon, _lat), min_size=3, max_size=30, unique=True))
+def test_cap_polygon_is_lat_first_and_closed_for_any_ring(ring):
+    rounded = {(round(lon, 5), round(lat, 5)) for lon, lat in ring}
+    if len(rounded) < 3:
+        return
+    pairs = [tuple(map(float, p.split(","))) for p in cap_polygon(ring).split()]
+    assert pairs[0] == pairs[-1] and len(pairs) >= 4
+    for (lat, lon), (x, y) in zip(pairs, ring, strict=False):
+        assert lat == pytest.approx(y, abs=1e-5) and lon == pytest.approx(x, abs=1e-5)
