@@ -13,8 +13,10 @@ river courses, ward shapes, roads, lights, stations, shelters and households are
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -381,8 +383,9 @@ def demo_city_path() -> Path:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / f".{path.name}.lock", "w") as handle:
+    # The lock lives in the temporary folder, not in the source tree git sees.
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"hue-twin-city-{digest}.lock", "w") as handle:
         try:
             import fcntl  # noqa: PLC0415  (POSIX only; elsewhere builds simply race)
 

@@ -43,3 +43,9 @@ app.command("nowcast")(_run.nowcast)
 from api.cli import _ensemble  # noqa: E402
 
 app.command("ensemble")(_ensemble.ensemble)
+from api.cli import _layers  # noqa: E402
+
+app.add_typer(_layers.app, name="layers")
+from api.cli import _demo  # noqa: E402
+
+app.command("demo")(_demo.demo)

@@ -1,0 +1,131 @@
+"""``twin demo``: the Huế demo city, checked, summarised and mapped.
+
+Steps, each a small function: build the city if it is not there, check and summarise it,
+write an HTML map and a summary JSON. The flood scenario step goes in :func:`demo` between
+the summary and the outputs (see the comment there).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    import folium
+
+    from layers import City
+
+__all__ = ["demo", "write_map"]
+
+_out = Console()
+_err = Console(stderr=True)
+
+_LAYER_STYLE = {
+    "gauges": ("blue", "gauge_id"),
+    "stations": ("red", "team_id"),
+    "shelters": ("green", "shelter_id"),
+}
+
+
+def write_map(city: City, path: Path) -> folium.Map:
+    """Write an HTML map of the city: wards, roads, gauges, dam entries, stations, shelters.
+
+    Parameters
+    ----------
+    city
+        The city.
+    path
+        HTML file to write.
+
+    Returns
+    -------
+    folium.Map
+        The map, for further layers (a flood extent) before saving again.
+    """
+    import folium
+    import geopandas as gpd
+
+    wards = city.wards.to_crs(4326)
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    fmap = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=12, tiles=None)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(fmap)
+    folium.GeoJson(
+        wards[["ward_id", "name", "population", "geometry"]],
+        name="wards",
+        style_function=lambda _: {"color": "#555", "weight": 1, "fillOpacity": 0.05},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "population"]),
+    ).add_to(fmap)
+    main_roads = city.roads[city.roads["road_class"] != "alley"]
+    folium.GeoJson(
+        main_roads.to_crs(4326)[["name", "road_class", "bridge", "geometry"]],
+        name="roads",
+        style_function=lambda f: {
+            "color": "#c00" if f["properties"]["bridge"] else "#333",
+            "weight": 3 if f["properties"]["road_class"] == "arterial" else 1,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"]),
+    ).add_to(fmap)
+    entries = gpd.GeoDataFrame(
+        city.dams[["dam_id", "name"]],
+        geometry=gpd.points_from_xy(city.dams["entry_x"], city.dams["entry_y"]),
+        crs=city.crs,
+    )
+    points = {**{n: getattr(city, n) for n in _LAYER_STYLE}, "dam entries": entries}
+    for name, gdf in points.items():
+        colour, _ = _LAYER_STYLE.get(name, ("purple", "dam_id"))
+        group = folium.FeatureGroup(name=name)
+        for row in gdf.to_crs(4326).itertuples(index=False):
+            folium.CircleMarker(
+                [row.geometry.y, row.geometry.x],
+                radius=5,
+                color=colour,
+                fill=True,
+                tooltip=f"{row.name}",
+            ).add_to(group)
+        group.add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    fmap.save(str(path))
+    return fmap
+
+
+def _city(city_path: Path | None) -> City:
+    from layers import ensure_demo_city, load_city
+
+    if city_path is None:
+        with _out.status("Building the Huế demo city (first run only)..."):
+            city_path = ensure_demo_city()
+    return load_city(city_path)
+
+
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the map and the summary JSON.")
+    ] = Path("demo-out"),
+    city_path: Annotated[
+        Path | None,
+        typer.Option("--city", help="City package to use instead of the Huế demo city."),
+    ] = None,
+) -> None:
+    """Run the demo: build the Huế demo city if needed, check and summarise it, map it."""
+    from api.cli._layers import print_summary
+    from layers import LayerError
+
+    try:
+        city = _city(city_path)
+    except LayerError as e:
+        _err.print(f"[red]the city has problems:[/red]\n{e}", highlight=False)
+        raise typer.Exit(2) from None
+    summary: dict[str, Any] = city.summary()
+    print_summary(summary)
+    # The flood scenario step goes here: run it on `city`, add its results to `summary`
+    # (and a flood layer to the map below) before the outputs are written.
+    out.mkdir(parents=True, exist_ok=True)
+    write_map(city, out / "map.html")
+    (out / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    _out.print(f"wrote {out / 'map.html'} and {out / 'summary.json'}", highlight=False)
