@@ -1,0 +1,515 @@
+"""``twin dispatch``: take hotline calls, see the queue, assign teams, follow calls, call out.
+
+Every command reads the city (``--city``, default the demo city), the latest flood result
+(``--flood``, default the newest finished run's ``flood.nc``/``flood.zarr`` in the database,
+else none: dry) and the database (``--db``). ``--json`` prints JSON instead of tables. Bad
+input prints the problem and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from twin.dispatch import Call, Dispatcher, Proposal
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Rescue dispatch: intake, queue, assign, update, outbound list.",
+    no_args_is_help=True,
+)
+
+
+class _Consoles:
+    """Made at each use, so that the terminal width (``COLUMNS``) of that moment applies."""
+
+    @property
+    def out(self) -> Console:
+        return Console()
+
+    @property
+    def err(self) -> Console:
+        return Console(stderr=True)
+
+
+_con = _Consoles()
+_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+CityOpt = Annotated[
+    Path | None, typer.Option("--city", help="City package folder (default: the demo city).")
+]
+FloodOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--flood",
+        help="Flood result (NetCDF or Zarr). Default: the newest finished run's result, else dry.",
+    ),
+]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or local).")
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="Now within the flood result: ISO 8601 time or seconds."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OperatorOpt = Annotated[str, typer.Option("--operator", help="Who does it (audit log).")]
+
+
+def _fail(message: object) -> typer.Exit:
+    _con.err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    from hydro import HydroError
+    from layers import LayerError
+    from twin import TwinError
+
+    return (TwinError, LayerError, HydroError)
+
+
+def _db_url(db: str | None) -> str:
+    if db:
+        return db
+    from api.settings import Settings
+
+    return Settings().resolved_database_url
+
+
+def _latest_flood(url: str) -> Path | None:
+    """The newest finished run's flood result, when the runs table exists."""
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("runs"):
+            return None
+        with engine.connect() as con:
+            dirs = con.execute(
+                text(
+                    "SELECT out_dir FROM runs WHERE status = 'finished' "
+                    "ORDER BY finished DESC LIMIT 20"
+                )
+            ).scalars()
+            for d in dirs:
+                for name in ("flood.nc", "flood.zarr"):
+                    if (Path(d) / name).exists():
+                        return Path(d) / name
+    finally:
+        engine.dispose()
+    return None
+
+
+def _now(now: str | None) -> datetime | float | None:
+    if now is None:
+        return None
+    try:
+        return float(now)
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(now)
+    except ValueError:
+        raise _fail(f"--now {now!r}: give an ISO 8601 time or seconds") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _dispatcher(
+    city: Path | None, flood: Path | None, db: str | None, now: str | None
+) -> Dispatcher:
+    import layers
+    from twin.db import make_engine
+    from twin.dispatch import Dispatcher
+
+    try:
+        city_obj = layers.load_city(city if city is not None else layers.ensure_demo_city())
+        url = _db_url(db)
+        flood_path = flood if flood is not None else _latest_flood(url)
+        return Dispatcher(city_obj, engine=make_engine(url), flood=flood_path, now=_now(now))
+    except _errors() as exc:
+        raise _fail(exc) from None
+
+
+def _emit(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _local(dt: datetime | str | None) -> str:
+    if dt is None:
+        return ""
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
+    return dt.astimezone(_LOCAL).strftime("%d/%m %H:%M")
+
+
+def _minutes(s: float | None) -> str:
+    if s is None or s != s or s == float("inf"):
+        return "-"
+    return f"{s / 60:.0f} min"
+
+
+def _parse_vulnerable(text: str | None) -> dict[str, int] | list[str] | None:
+    if not text:
+        return None
+    out: dict[str, int] = {}
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        kind, _, n = part.partition("=")
+        try:
+            out[kind.strip()] = out.get(kind.strip(), 0) + (int(n) if n else 1)
+        except ValueError:
+            raise _fail(f"--vulnerable {part!r}: write kind=count, e.g. elderly=2") from None
+    return out
+
+
+def _call_table(calls: list[Call], title: str) -> Table:
+    table = Table(title=title)
+    for col in (
+        "id",
+        "score",
+        "status",
+        "place",
+        "ward",
+        "people",
+        "vuln.",
+        "hazard",
+        "danger in",
+        "waiting since",
+        "team",
+    ):
+        table.add_column(col)
+    for c in calls:
+        table.add_row(
+            str(c.call_id),
+            f"{c.priority_score:.1f}",
+            c.status,
+            c.location_label or f"? {c.address} ({c.geocode_status})",
+            c.ward_id or "",
+            str(c.people),
+            str(c.vulnerable_count),
+            str(c.risk.get("hazard_class", "")),
+            _minutes(c.risk.get("time_to_danger_s")),
+            _local(c.created_at),
+            c.team_id or "",
+        )
+    return table
+
+
+def _print_proposal(p: Proposal) -> None:
+    if p.best is None:
+        _con.out.print(f"[bold red]{p.reason}[/bold red]", highlight=False)
+        return
+    table = Table(title="teams that can reach the caller")
+    for col in ("team", "vehicle", "capacity", "ETA", "legs", "note"):
+        table.add_column(col)
+    for o in p.options:
+        legs = ", ".join(f"{g.mode} {g.length_m:.0f} m" for g in o.route.legs)
+        table.add_row(
+            o.team_id, o.vehicle, str(o.capacity_persons), _minutes(o.eta_s), legs, o.note
+        )
+    _con.out.print(table)
+    for tid, why in p.unreachable.items():
+        _con.out.print(f"  {tid}: {why}", highlight=False)
+
+
+@app.command("intake")
+def intake(
+    phone: Annotated[str, typer.Option("--phone", help="Caller's phone number.")],
+    address: Annotated[str | None, typer.Option("--address", help="Address as said.")] = None,
+    lon: Annotated[float | None, typer.Option("--lon", help="Longitude (WGS 84).")] = None,
+    lat: Annotated[float | None, typer.Option("--lat", help="Latitude (WGS 84).")] = None,
+    people: Annotated[int, typer.Option("--people", help="People at the place.")] = 1,
+    vulnerable: Annotated[
+        str | None,
+        typer.Option(
+            "--vulnerable",
+            help="e.g. elderly=2,children=1 (elderly, children, disabled, pregnant, ill).",
+        ),
+    ] = None,
+    water: Annotated[
+        float | None, typer.Option("--water", help="Water level the caller reports (m).")
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Free text.")] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="Idempotency key: a retry never makes a 2nd call.")
+    ] = None,
+    operator: OperatorOpt = "hotline",
+    propose: Annotated[bool, typer.Option("--propose", help="Also propose a team.")] = False,
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take a call: locate it, judge the risk, score it, store it."""
+    d = _dispatcher(city, flood, db, now)
+    try:
+        call = d.intake(
+            phone=phone,
+            address=address,
+            lon=lon,
+            lat=lat,
+            people=people,
+            vulnerable=_parse_vulnerable(vulnerable),
+            reported_water_m=water,
+            notes=notes,
+            idempotency_key=key,
+            operator=operator,
+        )
+        proposal = d.propose(call.call_id) if propose and call.located else None
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit({"call": call.to_dict(), "proposal": proposal.to_dict() if proposal else None})
+        return
+    _con.out.print(_call_table([call], f"call {call.call_id}"))
+    if not call.located:
+        _con.out.print(f"address {call.geocode_status}: pick a place with `twin dispatch locate`")
+        for i, c in enumerate(call.geocode.get("candidates", [])):
+            _con.out.print(
+                f"  [{i}] {c['label']} (confidence {c['confidence']:.2f})", highlight=False
+            )
+    _con.out.print("priority: " + ", ".join(f"{k} {v}" for k, v in call.priority.items()))
+    if proposal is not None:
+        _print_proposal(proposal)
+
+
+@app.command("queue")
+def queue(
+    rerank: Annotated[
+        bool, typer.Option("--rerank", help="Re-score with the flood first.")
+    ] = False,
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open calls, highest priority first."""
+    d = _dispatcher(city, flood, db, now)
+    calls = d.rank() if rerank else d.queue()
+    if as_json:
+        _emit([c.to_dict() for c in calls])
+        return
+    _con.out.print(_call_table(calls, f"{len(calls)} open calls"))
+
+
+@app.command("propose")
+def propose_cmd(
+    call_id: Annotated[int, typer.Argument(help="The call.")],
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The teams that can reach a call, fastest first, and why the others cannot."""
+    d = _dispatcher(city, flood, db, now)
+    try:
+        p = d.propose(call_id)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit(p.to_dict())
+        return
+    _print_proposal(p)
+
+
+@app.command("assign")
+def assign(
+    call_id: Annotated[int, typer.Argument(help="The call.")],
+    team: Annotated[str | None, typer.Option("--team", help="Team id (default: best).")] = None,
+    operator: OperatorOpt = "dispatcher",
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assign a team to a new call (default: the one that gets there first)."""
+    d = _dispatcher(city, flood, db, now)
+    try:
+        call = d.assign(call_id, team, operator=operator)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit(call.to_dict())
+        return
+    eta = (call.route or {}).get("eta_s")
+    _con.out.print(f"call {call.call_id}: team {call.team_id} assigned, ETA {_minutes(eta)}")
+
+
+@app.command("update")
+def update(
+    call_id: Annotated[int, typer.Argument(help="The call.")],
+    status: Annotated[str, typer.Argument(help="en route, on scene, rescued, closed, ...")],
+    note: Annotated[str, typer.Option("--note", help="Why (audit log).")] = "",
+    operator: OperatorOpt = "dispatcher",
+    city: CityOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move a call along its lifecycle."""
+    d = _dispatcher(city, None, db, None)
+    try:
+        call = d.update(call_id, status, operator=operator, note=note)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit(call.to_dict())
+        return
+    _con.out.print(f"call {call.call_id}: {call.status}")
+
+
+@app.command("locate")
+def locate(
+    call_id: Annotated[int, typer.Argument(help="The call.")],
+    candidate: Annotated[
+        int | None, typer.Option("--candidate", help="Index of a geocoding candidate.")
+    ] = None,
+    lon: Annotated[float | None, typer.Option("--lon")] = None,
+    lat: Annotated[float | None, typer.Option("--lat")] = None,
+    operator: OperatorOpt = "dispatcher",
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Give a call with an ambiguous address its place."""
+    d = _dispatcher(city, flood, db, now)
+    try:
+        call = d.locate(call_id, candidate=candidate, lon=lon, lat=lat, operator=operator)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit(call.to_dict())
+        return
+    _con.out.print(_call_table([call], f"call {call.call_id}"))
+
+
+@app.command("show")
+def show(
+    call_id: Annotated[int, typer.Argument(help="The call.")],
+    city: CityOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A call and its audit log."""
+    d = _dispatcher(city, None, db, None)
+    try:
+        call, log = d.call(call_id), d.history(call_id)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit({"call": call.to_dict(), "history": [e.to_dict() for e in log]})
+        return
+    _con.out.print(_call_table([call], f"call {call.call_id}"))
+    table = Table(title="audit log")
+    for col in ("time", "operator", "from", "to", "team", "note"):
+        table.add_column(col)
+    for e in log:
+        table.add_row(
+            _local(e.at), e.operator, e.from_status or "", e.to_status, e.team_id or "", e.note
+        )
+    _con.out.print(table)
+
+
+@app.command("teams")
+def teams(
+    city: CityOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rescue teams, their status and call."""
+    d = _dispatcher(city, None, db, None)
+    ts = d.teams()
+    if as_json:
+        _emit([t.to_dict() for t in ts])
+        return
+    table = Table(title="teams")
+    for col in ("team", "name", "vehicle", "capacity", "status", "call"):
+        table.add_column(col)
+    for t in ts:
+        table.add_row(
+            t.team_id, t.name, t.vehicle, str(t.capacity_persons), t.status, str(t.call_id or "")
+        )
+    _con.out.print(table)
+
+
+@app.command("outbound")
+def outbound(
+    hours: Annotated[float, typer.Option("--hours", help="Danger within this many hours.")] = 6.0,
+    danger_class: Annotated[
+        int, typer.Option("--class", help="Hazard class: 1 some, 2 most, 3 all.")
+    ] = 2,
+    city: CityOpt = None,
+    flood: FloodOpt = None,
+    db: DbOpt = None,
+    now: NowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Vulnerable households and earlier callers to call before the water gets to them."""
+    d = _dispatcher(city, flood, db, now)
+    try:
+        entries = d.outbound(hours, danger_class=danger_class)
+    except _errors() as exc:
+        raise _fail(exc) from None
+    if as_json:
+        _emit([e.to_dict() for e in entries])
+        return
+    if d.flood is None:
+        _con.out.print("no flood result (dry): nobody to call; give --flood")
+    table = Table(title=f"{len(entries)} to call (hazard class >= {danger_class} within {hours} h)")
+    for col in ("danger in", "at", "who", "phone", "persons", "vulnerable", "ward", "peak m"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(
+            _minutes(e.time_to_danger_s),
+            _local(e.danger_at),
+            f"{e.kind} {e.ref}",
+            e.phone,
+            str(e.persons),
+            e.vulnerable,
+            e.ward_id or "",
+            f"{e.peak_depth_m:.2f}",
+        )
+    _con.out.print(table)
+
+
+@app.command("geocode")
+def geocode_cmd(
+    text: Annotated[str, typer.Argument(help="An address as a caller says it.")],
+    city: CityOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ranked places for an address (nothing is stored)."""
+    import layers
+    from twin.dispatch import GeocodeIndex, geocode
+
+    try:
+        c = layers.load_city(city if city is not None else layers.ensure_demo_city())
+    except _errors() as exc:
+        raise _fail(exc) from None
+    result = geocode(text, GeocodeIndex(c.roads, c.wards))
+    if as_json:
+        _emit(result.to_dict())
+        return
+    table = Table(title=f"{text!r}: {result.status}")
+    for col in ("#", "place", "ward", "confidence"):
+        table.add_column(col)
+    for i, cand in enumerate(result.candidates):
+        table.add_row(str(i), cand.label, cand.ward_id or "", f"{cand.confidence:.2f}")
+    _con.out.print(table)
