@@ -21,7 +21,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import BodyLimitMiddleware, install_error_handlers
-from api.routes import alerts, collections, dispatch, health, keys, open311, sensors
+from api.routes import (
+    alerts,
+    collections,
+    dispatch,
+    health,
+    keys,
+    open311,
+    runs,
+    sensors,
+    tiles,
+)
 from api.routes.health import package_version
 from api.settings import Settings
 from api.state import AppState
@@ -104,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=[
             {"name": "service", "description": "Liveness and version"},
             {"name": "layers", "description": "City layers (OGC API – Features)"},
+            {"name": "runs", "description": "Scenarios, nowcasts, runs and their results"},
+            {"name": "tiles", "description": "Map tiles (XYZ PNG, TileJSON 3.0.0)"},
             {"name": "alerts", "description": "Warnings: CAP 1.2, Atom, GeoJSON"},
             {"name": "dispatch", "description": "Rescue dispatch (dispatcher)"},
             {"name": "sensors", "description": "Sensor readings with QC flags"},
@@ -123,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             expose_headers=["X-Total-Count", "Location"],
         )
-    for module in (health, collections, alerts, dispatch, sensors, open311, keys):
+    for module in (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -10,16 +10,24 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import Engine
+import xarray as xr
+from sqlalchemy import Engine, select
 
 # Imported for their tables: make_engine creates the tables declared so far.
+import twin.alerts
+import twin.dispatch
 import twin.keys
 import twin.reports
+import twin.run
+import twin.sensors
+from api.jobs import Job, JobQueue
 from api.settings import Settings
-from twin.db import make_engine
+from twin._errors import ConflictError, NotFoundError
+from twin.db import make_engine, session_scope
 
 __all__ = ["AppState", "LRUCache"]
 
@@ -93,6 +101,9 @@ class AppState:
         self._city_lock = threading.Lock()
         self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
         self._keys_lock = threading.Lock()
+        self.runs_dir = (Path(settings.data_dir) / "runs").resolve()
+        self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
+        self.results = LRUCache(4)
 
     @property
     def city_loaded(self) -> bool:
@@ -156,6 +167,69 @@ class AppState:
         with self._keys_lock:
             self._keys.clear()
 
+    # -- runs ----------------------------------------------------------------------------
+
+    def _run_finished(self, job: Job, result: Any) -> None:
+        # A finished nowcast is the newest view of the flood: dispatch ranks and routes on it.
+        if job.kind == "nowcast" and self._dispatcher is not None:
+            self._dispatcher.set_flood(result.result)
+
+    def public_run_id(self, record: dict[str, Any]) -> str:
+        """The id the API shows for a run record (its folder name for runs made here)."""
+        folder = Path(record["out_dir"])
+        return folder.name if folder.parent == self.runs_dir else str(record["id"])
+
+    def run_records(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The twin's run records, newest first."""
+        return twin.run.list_runs(self.engine, limit=limit)
+
+    def run_record(self, run_id: str) -> dict[str, Any] | None:
+        """The twin's record of a run, by API id (folder name) or by the twin's run id."""
+        folder = str(self.runs_dir / run_id)
+        with session_scope(self.engine) as session:
+            row = session.scalars(
+                select(twin.run.RunRecord).where(twin.run.RunRecord.out_dir == folder)
+            ).first()
+            if row is None and len(run_id) <= 32:
+                row = session.get(twin.run.RunRecord, run_id)
+            return None if row is None else row.as_dict()
+
+    def run_dir(self, run_id: str) -> Path:
+        """The output folder of a finished run.
+
+        Raises
+        ------
+        twin.NotFoundError
+            No such run.
+        twin.ConflictError
+            The run has not finished (yet, or ever).
+        """
+        record = self.run_record(run_id)
+        job = self.jobs.get(run_id)
+        if record is None and job is None:
+            raise NotFoundError(f"no run {run_id!r}: list the runs with GET /runs")
+        status = record["status"] if record is not None else job.status if job else "unknown"
+        if record is None or status != "finished":
+            raise ConflictError(f"run {run_id} is {status}: its results come when it has finished")
+        return Path(record["out_dir"])
+
+    def run_result(self, run_id: str) -> xr.Dataset:
+        """The flood result of a finished run (kept in memory for the latest few)."""
+        key = ("result", run_id)
+        cached = self.results.get(key)
+        if cached is not None:
+            return cached
+        from twin.dispatch import open_flood
+
+        folder = self.run_dir(run_id)
+        path = folder / "flood.nc"
+        ds = open_flood(path if path.exists() else folder / "flood.zarr")
+        if ds.rio.crs is None:
+            ds = ds.rio.write_crs(self.city().crs)
+        self.results.put(key, ds)
+        return ds
+
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop the run workers and release the database connections."""
+        self.jobs.shutdown()
         self.engine.dispose()

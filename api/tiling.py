@@ -193,10 +193,9 @@ def time_index(ds: xr.Dataset, time: str | None) -> int:
 def time_label(ds: xr.Dataset, index: int) -> str:
     """The output time at ``index`` as text (ISO datetime or seconds)."""
     value = _time_values(ds)[index]
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).tz_localize("UTC").isoformat()
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, np.datetime64 | datetime):
+        # "Z", not "+00:00": a "+" in a query string reads as a space.
+        return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{float(value):g}"
 
 

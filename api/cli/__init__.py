@@ -40,6 +40,9 @@ from api.cli import _run  # noqa: E402
 
 app.command("run")(_run.run)
 app.command("nowcast")(_run.nowcast)
+from api.cli import _dispatch  # noqa: E402
+
+app.add_typer(_dispatch.app, name="dispatch")
 from api.cli import _ensemble  # noqa: E402
 
 app.command("ensemble")(_ensemble.ensemble)
@@ -49,6 +52,3 @@ app.add_typer(_layers.app, name="layers")
 from api.cli import _demo  # noqa: E402
 
 app.command("demo")(_demo.demo)
-from api.cli import _dispatch  # noqa: E402
-
-app.add_typer(_dispatch.app, name="dispatch")

@@ -73,8 +73,7 @@ def info(path: Annotated[Path, _PATH]) -> None:
     report = _report(path)
     if report.problems:
         _err.print(
-            f"[red]{path}: {len(report.problems)} problem(s); run `twin layers check {path}`"
-            "[/red]",
+            f"[red]{path}: {len(report.problems)} problem(s); run `twin layers check {path}`[/red]",
             highlight=False,
         )
         raise typer.Exit(2)
