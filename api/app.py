@@ -14,7 +14,6 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -32,13 +31,14 @@ from api.routes import (
     sensors,
     tiles,
 )
+from api.routes import map as map_page
 from api.routes.health import package_version
 from api.settings import Settings
 from api.state import AppState
+from api.static_files import STATIC_DIR
 
 __all__ = ["STATIC_DIR", "create_app", "redact_secrets"]
 
-STATIC_DIR = Path(__file__).parent / "static"
 
 _DESCRIPTION = """
 The digital twin of Huế's floods over HTTP: city layers (OGC API – Features), flood runs and
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "sensors", "description": "Sensor readings with QC flags"},
             {"name": "open311", "description": "Citizen reports (Open311 GeoReport v2)"},
             {"name": "keys", "description": "API keys (admin)"},
+            {"name": "map", "description": "The live map page"},
         ],
     )
     app.state.twin = state
@@ -135,7 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             expose_headers=["X-Total-Count", "Location"],
         )
-    for module in (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys):
+    routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import io
 import time
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
-import xarray as xr
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -24,61 +19,6 @@ FAR_TILE = (16, 100, 100)
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def synthetic_result() -> xr.Dataset:
-    """A flood result on the test city's grid: water in the west, deepening over 4 outputs."""
-    cols = np.arange(N)[None, None, :]
-    k = np.arange(4)[:, None, None]
-    depth = np.clip(1.5 - 0.05 * cols, 0, None) * k / 3 * np.ones((1, N, 1))
-    speed = np.where(depth > 0, 0.4, 0.0)
-    arrival = np.where(depth[-1] > 0, 600.0 + 30 * cols[0], np.nan) * np.ones((N, 1))
-    x = X0 + CELL * (np.arange(N) + 0.5)
-    y = Y0 - CELL * (np.arange(N) + 0.5)
-    times = pd.date_range("2025-10-27T00:00:00", periods=4, freq="30min").values
-    dims = ("time", "y", "x")
-    ds = xr.Dataset(
-        {
-            "depth": (dims, depth.astype("float32"), {"units": "m"}),
-            "wse": (dims, (depth + 1).astype("float32"), {"units": "m"}),
-            "speed": (dims, speed.astype("float32"), {"units": "m s-1"}),
-            "max_depth": (("y", "x"), depth.max(axis=0).astype("float32"), {"units": "m"}),
-            "max_speed": (("y", "x"), speed.max(axis=0).astype("float32"), {"units": "m s-1"}),
-            "arrival_time": (("y", "x"), arrival.astype("float32"), {"units": "s"}),
-        },
-        coords={"time": times, "y": y, "x": x},
-    )
-    return ds.rio.write_crs("EPSG:32648")
-
-
-@pytest.fixture(scope="module")
-def run_id(client: TestClient) -> str:
-    """A finished run made without the solver: its files and its record in the runs table."""
-    from twin.db import session_scope
-    from twin.run import RunRecord
-
-    state = client.app.state.twin  # type: ignore[attr-defined]
-    rid = uuid.uuid4().hex
-    folder: Path = state.runs_dir / rid
-    folder.mkdir(parents=True)
-    synthetic_result().to_netcdf(folder / "flood.nc")
-    (folder / "impact_wards.geojson").write_text(
-        '{"type": "FeatureCollection", "features": []}', encoding="utf-8"
-    )
-    with session_scope(state.engine) as session:
-        session.add(
-            RunRecord(
-                id=uuid.uuid4().hex,
-                scenario="synthetic",
-                kind="scenario",
-                status="finished",
-                started=datetime.now(UTC),
-                finished=datetime.now(UTC),
-                out_dir=str(folder),
-                summary_json='{"totals": {"people_exposed": 1234}}',
-            )
-        )
-    return rid
 
 
 def png(response: Any) -> np.ndarray:
@@ -173,7 +113,7 @@ def test_hillshade(client: TestClient) -> None:
 def test_impact_and_point(client: TestClient, run_id: str) -> None:
     wards = client.get(f"/runs/{run_id}/impact/wards")
     assert wards.headers["content-type"] == "application/geo+json"
-    assert wards.json()["type"] == "FeatureCollection"
+    assert wards.json()["features"][0]["properties"]["people_hazard_some"] == 2900
     assert client.get(f"/runs/{run_id}/impact/roads").status_code == 404
     assert client.get(f"/runs/{run_id}/impact/rivers").status_code == 422
     from pyproj import Transformer
