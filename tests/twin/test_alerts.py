@@ -68,7 +68,9 @@ def ward(ward_id: str = "W01", **kw: object) -> WardImpact:
 
 @pytest.fixture
 def engine(tmp_path: Path):
-    return make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    yield engine
+    engine.dispose()
 
 
 def parse(xml: bytes) -> etree._Element:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +59,9 @@ def qc(text: str, fmt: str = "csv", **kw: object):
 
 @pytest.fixture
 def engine(tmp_path: Path):
-    return make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    yield engine
+    engine.dispose()
 
 
 # --- units --------------------------------------------------------------------------------
@@ -510,3 +513,27 @@ def test_sample_feeds_report_the_planted_faults(engine):
         assert outflow.min() == low and outflow.max() == high
     assert series(engine, "ta-trach", "inflow").max() > 6900
     assert series(engine, "thuan-an", "water_level").max() < 2.0  # cm converted to m
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TWIN_TEST_POSTGRES_URL"),
+    reason="set TWIN_TEST_POSTGRES_URL (postgresql+psycopg://...) to test on PostgreSQL",
+)
+def test_postgresql_ingest_and_query():
+    from sqlalchemy import text
+
+    url = os.environ["TWIN_TEST_POSTGRES_URL"]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS sensor_notes, sensor_readings, sensor_batches"))
+    engine.dispose()
+    engine = make_engine(url)
+    try:
+        files = [SAMPLES / n for n in ("river_gauges.csv", "rain_gauges.csv", "dams.json")]
+        now = datetime.fromisoformat("2025-10-29T00:00:00+07:00")
+        river, _, _ = ingest_files(engine, files, now=now)
+        assert river.counts["stuck"] == 7
+        assert all(r.already_ingested for r in ingest_files(engine, files, now=now))
+        assert str(series(engine, "kim-long", "water_level").index.tz) == "UTC"
+    finally:
+        engine.dispose()
