@@ -60,7 +60,6 @@ FLAGS = (
 """Every reading flag, in the order they are checked and stored."""
 
 Key = tuple[str, str]
-Item = tuple[datetime, float | None, bool, "CheckedReading | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +98,10 @@ class SensorNote:
     start: datetime
     end: datetime
     detail: str
+
+
+Item = tuple[datetime, float | None, bool, CheckedReading | None]
+"""A point of a merged series: time, value, good, and the new reading (None: stored)."""
 
 
 @dataclass(slots=True)
@@ -192,7 +195,8 @@ def check_readings(
         stored = stored_times.get(key, {}).get(r.time)
         if earlier is not None or stored is not None:
             duplicates += 1
-            other = earlier.value if earlier is not None else stored.value  # type: ignore[union-attr]
+            kept = earlier if earlier is not None else stored
+            other = kept.value if kept is not None else None
             if other != value:
                 notes.append(
                     SensorNote(
@@ -226,10 +230,7 @@ def _check_series(
     notes: list[SensorNote],
 ) -> None:
     """Interval, range, spike, stuck and gap checks of one station's quantity, in time order."""
-    # merged series: (time, value, good, reading-or-None for stored points)
-    items: list[tuple[datetime, float | None, bool, CheckedReading | None]] = [
-        (p.time, p.value, p.good, None) for p in stored
-    ]
+    items: list[Item] = [(p.time, p.value, p.good, None) for p in stored]
     items += [(r.raw.time, r.value, r.good, r) for r in new]
     items.sort(key=lambda it: it[0])
 
@@ -250,7 +251,7 @@ def _check_series(
 
 
 def _range_and_spike(
-    items: list[tuple[datetime, float | None, bool, CheckedReading | None]],
+    items: list[Item],
     limits: QuantityLimits,
 ) -> None:
     last_good: tuple[datetime, float] | None = None
@@ -276,7 +277,7 @@ def _range_and_spike(
 
 
 def _stuck(
-    items: list[tuple[datetime, float | None, bool, CheckedReading | None]],
+    items: list[Item],
     count: int,
     ignore: float | None,
     stored_stuck: dict[datetime, bool],
@@ -303,7 +304,7 @@ def _stuck(
 
 def _gaps(
     key: Key,
-    items: list[tuple[datetime, float | None, bool, CheckedReading | None]],
+    items: list[Item],
     config: QCConfig,
     notes: list[SensorNote],
 ) -> None:
