@@ -6,10 +6,12 @@ Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or 
 from hydro._errors import HydroError
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
+from hydro.model import FloodModel
 from hydro.reservoir import Reservoir, measured_release, release_hydrograph
 
 __all__ = [
     "FloodAccessor",
+    "FloodModel",
     "Gauge",
     "HydroError",
     "Reservoir",

@@ -1,0 +1,488 @@
+"""Numba kernels of the local-inertial solver (Bates et al. 2010; de Almeida et al. 2012).
+
+Plain arrays in, results written in place; no allocation. One time step is three passes over
+the grid, each parallel over blocks of rows:
+
+1. :func:`flux_step` - new unit-width fluxes on every interior face (momentum equation with
+   de Almeida's theta-weighting and semi-implicit Manning friction) and on the four edges.
+2. :func:`source_step` - rain and losses into the depths, then the outflow limiter: the factor
+   ``s`` (0..1) by which a cell's outgoing fluxes are scaled so it never gives more water than
+   it holds. Scaling fluxes (not clipping depths) keeps the volume balance exact.
+3. :func:`depth_step` - the limited fluxes (each face scaled by its upwind cell's factor) are
+   written back and the depths updated from their divergence; running maxima, arrival times,
+   per-row wet extents and the boundary outflow are updated on the way.
+
+Grid conventions: depth ``h`` and bed ``z`` are ``(ny, nx)``; ``qx`` is ``(ny, nx + 1)``, face
+``qx[i, j]`` lies between cells ``(i, j - 1)`` and ``(i, j)``, positive towards increasing
+``j``; ``qy`` is ``(ny + 1, nx)``, face ``qy[i, j]`` lies between ``(i - 1, j)`` and ``(i, j)``,
+positive towards increasing ``i``. Units: metres, seconds, m²/s.
+
+The friction term needs ``h_f^(7/3) = h_f² · cbrt(h_f)``. Numba from PyPI has no vector math
+library, so ``cbrt``/``pow`` would keep the loops scalar; :func:`fast_cbrt` is a bit-trick guess
+refined by Halley steps, written with plain arithmetic so the loops vectorise, and accurate to
+the last bit or two of the floating-point type.
+
+Every constant is passed in the arrays' dtype (``c`` below): a float64 literal would promote a
+float32 loop to float64 and halve its vector width.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import overload
+
+__all__ = [
+    "add_inflows",
+    "boundary_flux",
+    "depth_step",
+    "depth_sum",
+    "fast_cbrt",
+    "flux_step",
+    "row_blocks",
+    "source_step",
+    "speed_field",
+    "wet_extent",
+]
+
+# The NaN/inf sentinels are load-bearing (arrival times start at +inf, instability checks look
+# for NaN), so fast-math may reassociate and contract but must not assume finite values.
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+# Indices into the constants vector ``c`` (all in the arrays' dtype).
+C_G, C_DT, C_INV_DX, C_THETA, C_HALF_1M_THETA, C_THRESH, C_ZERO, C_ONE, C_HALF, C_MARGIN = range(10)
+N_CONSTANTS = 10
+
+# Edge codes for :func:`boundary_flux`.
+EDGE_CLOSED, EDGE_FREE, EDGE_LEVEL = 0, 1, 2
+
+
+def fast_cbrt(x):
+    """Cube root of a positive float, vectorisable (numba only; see the module docstring)."""
+    return np.cbrt(x)
+
+
+@overload(fast_cbrt, jit_options={"fastmath": _FASTMATH})
+def _fast_cbrt_impl(x):
+    if x == types.float32:
+
+        def cbrt32(x):
+            # 0x2a5137a0 = (127 - 127 / 3) << 23, corrected: a guess within ~3 %.
+            i = np.float32(x).view(np.int32)
+            i = np.int32(np.int64(i) * np.int64(1431655766) >> np.int64(32)) + np.int32(709921077)
+            y = np.int32(i).view(np.float32)
+            x2 = x + x
+            # Two Halley steps: 3e-2 -> 3e-5 -> below float32 round-off.
+            y3 = y * y * y
+            y = y * (y3 + x2) / (y3 + y3 + x)
+            y3 = y * y * y
+            y = y * (y3 + x2) / (y3 + y3 + x)
+            return y
+
+        return cbrt32
+    if x == types.float64:
+
+        def cbrt64(x):
+            i = np.float64(x).view(np.int64)
+            i = i // np.int64(3) + np.int64(3071306043645493248)
+            y = np.int64(i).view(np.float64)
+            x2 = x + x
+            # Three Halley steps: 3e-2 -> 3e-5 -> 3e-14 -> float64 round-off.
+            y3 = y * y * y
+            y = y * (y3 + x2) / (y3 + y3 + x)
+            y3 = y * y * y
+            y = y * (y3 + x2) / (y3 + y3 + x)
+            y3 = y * y * y
+            y = y * (y3 + x2) / (y3 + y3 + x)
+            return y
+
+        return cbrt64
+    return None
+
+
+def row_blocks(ny: int, nblocks: int) -> np.ndarray:
+    """Split ``ny`` rows into ``nblocks`` contiguous blocks; returns the ``nblocks + 1`` bounds."""
+    nblocks = max(1, min(nblocks, ny))
+    return np.linspace(0, ny, nblocks + 1).round().astype(np.int64)
+
+
+@njit(fastmath=_FASTMATH, cache=True, inline="always")
+def _face_flux(q_theta, q_old_abs, eta_a, eta_b, hf, n2f, c):
+    """New flux across one face from cell a to cell b (zero where ``hf`` is below threshold)."""
+    g = c[C_G]
+    dt = c[C_DT]
+    thresh = c[C_THRESH]
+    hs = max(hf, thresh)
+    h73 = hs * hs * fast_cbrt(hs)
+    num = q_theta - g * hs * dt * (eta_b - eta_a) * c[C_INV_DX]
+    den = c[C_ONE] + g * dt * n2f * q_old_abs / h73
+    return num / den if hf >= thresh else c[C_ZERO]
+
+
+@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+def flux_step(h, z, n2, qx, qy_old, qy_new, scratch, lo, hi, bounds, c):
+    """Pass 1: new fluxes on all interior faces.
+
+    Parameters
+    ----------
+    h, z, n2 : ndarray (ny, nx)
+        Depth (m), bed elevation (m), Manning's n squared (s² m^(-2/3)).
+    qx : ndarray (ny, nx + 1)
+        x-fluxes (m²/s), updated in place (interior faces only).
+    qy_old, qy_new : ndarray (ny + 1, nx)
+        y-fluxes (m²/s) before the step (read) and after it (interior faces written).
+    scratch : ndarray (nblocks, nx + 1)
+        One row of working space per block.
+    lo, hi : ndarray (ny,) int64
+        Per row, the columns ``[lo, hi)`` outside which the row and its neighbours have been
+        dry (depth below threshold) for two steps: fluxes there are zero and stay zero.
+    bounds : ndarray (nblocks + 1,) int64
+        Row blocks from :func:`row_blocks`.
+    c : ndarray (N_CONSTANTS,)
+        Constants in the arrays' dtype.
+    """
+    ny, nx = h.shape
+    theta = c[C_THETA]
+    wgt = c[C_HALF_1M_THETA]
+    half = c[C_HALF]
+    for b in prange(bounds.size - 1):
+        row = scratch[b]
+        for i in range(bounds[b], bounds[b + 1]):
+            a = lo[i]
+            e = hi[i]
+            # x faces of row i, j in [max(a, 1), min(e, nx - 1)]: old values from a copy.
+            ja = max(a, 1)
+            je = min(e, nx - 1)
+            if ja > je:
+                ja, je = 1, 0
+            for j in range(ja - 1, je + 2):
+                row[j] = qx[i, j]
+            for j in range(ja, je + 1):
+                za = z[i, j - 1]
+                zb = z[i, j]
+                ea = za + h[i, j - 1]
+                eb = zb + h[i, j]
+                hf = max(ea, eb) - max(za, zb)
+                qo = row[j]
+                qt = theta * qo + wgt * (row[j - 1] + row[j + 1])
+                n2f = half * (n2[i, j - 1] + n2[i, j])
+                qx[i, j] = _face_flux(qt, abs(qo), ea, eb, hf, n2f, c)
+            # y face between rows i and i + 1.
+            if i + 1 < ny:
+                a2 = min(a, lo[i + 1])
+                e2 = max(e, hi[i + 1])
+                for j in range(a2, e2):
+                    za = z[i, j]
+                    zb = z[i + 1, j]
+                    ea = za + h[i, j]
+                    eb = zb + h[i + 1, j]
+                    hf = max(ea, eb) - max(za, zb)
+                    qo = qy_old[i + 1, j]
+                    qt = theta * qo + wgt * (qy_old[i, j] + qy_old[i + 2, j])
+                    n2f = half * (n2[i, j] + n2[i + 1, j])
+                    qy_new[i + 1, j] = _face_flux(qt, abs(qo), ea, eb, hf, n2f, c)
+
+
+@njit(fastmath=_FASTMATH, cache=True)
+def boundary_flux(h, z, n2, q_old, q_new, edge, kind, level, slope, c):
+    """Fluxes on one edge of the domain (m²/s), written into ``q_new``.
+
+    Parameters
+    ----------
+    h, z, n2 : ndarray (ny, nx)
+        Depth, bed, Manning's n squared.
+    q_old, q_new : ndarray
+        The face array of the edge (``qx`` for west/east, ``qy`` for north/south row 0 / last),
+        before and after; may be the same array.
+    edge : int
+        0 = first row (i = 0), 1 = last row, 2 = first column (j = 0), 3 = last column.
+    kind : int
+        ``EDGE_CLOSED``, ``EDGE_FREE`` or ``EDGE_LEVEL``.
+    level : float
+        Water level outside a ``EDGE_LEVEL`` edge (m).
+    slope : float
+        Friction slope driving a ``EDGE_FREE`` edge; negative means "use the local slope".
+    """
+    ny, nx = h.shape
+    n = nx if edge < 2 else ny
+    g = c[C_G]
+    dt = c[C_DT]
+    thresh = c[C_THRESH]
+    one = c[C_ONE]
+    zero = c[C_ZERO]
+    for k in range(n):
+        if edge == 0:
+            ci, cj, ii, ij, fi, fj, sign = 0, k, 1, k, 0, k, 1.0
+        elif edge == 1:
+            ci, cj, ii, ij, fi, fj, sign = ny - 1, k, ny - 2, k, ny, k, -1.0
+        elif edge == 2:
+            ci, cj, ii, ij, fi, fj, sign = k, 0, k, 1, k, 0, 1.0
+        else:
+            ci, cj, ii, ij, fi, fj, sign = k, nx - 1, k, nx - 2, k, nx, -1.0
+        # sign: +1 where a positive flux enters the domain through this edge.
+        if kind == EDGE_CLOSED:
+            q_new[fi, fj] = zero
+            continue
+        hc = h[ci, cj]
+        zc = z[ci, cj]
+        ec = zc + hc
+        qo = q_old[fi, fj]
+        if kind == EDGE_LEVEL:
+            eg = max(level, zc)
+            hf = max(eg, ec) - zc
+            if hf < thresh:
+                q_new[fi, fj] = zero
+                continue
+            # Inward flux: driven by the level outside minus the level inside.
+            qin = sign * qo
+            h73 = hf * hf * fast_cbrt(hf)
+            num = qin + g * hf * dt * (eg - ec) * c[C_INV_DX]
+            den = one + g * dt * n2[ci, cj] * abs(qo) / h73
+            q_new[fi, fj] = sign * (num / den)
+        else:
+            hf = hc
+            if hf < thresh:
+                q_new[fi, fj] = zero
+                continue
+            if slope >= 0.0:
+                s = slope
+            elif ny > 1 and nx > 1:
+                s = max(z[ii, ij] - zc, z[ii, ij] + h[ii, ij] - ec, 0.0) * c[C_INV_DX]
+            else:
+                s = 0.0
+            # Outward flux driven by the slope; a free edge never lets water in.
+            qout = max(-sign * qo, zero)
+            h73 = hf * hf * fast_cbrt(hf)
+            num = qout + g * hf * dt * s
+            den = one + g * dt * n2[ci, cj] * qout / h73
+            q_new[fi, fj] = -sign * max(num / den, zero)
+
+
+@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+def source_step(
+    h, qx, qy, s, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar, row_rain, row_loss, c
+):
+    """Pass 2: rain and losses into the depths, then the outflow limiter ``s``.
+
+    Parameters
+    ----------
+    h : ndarray (ny, nx)
+        Depth (m), updated in place: ``h += rain * dt``, then losses up to the water there.
+    qx, qy : ndarray
+        New fluxes from :func:`flux_step` / :func:`boundary_flux` (m²/s).
+    s : ndarray (ny, nx)
+        Output: the factor (0..1) applied to each cell's outgoing fluxes.
+    rain0, rain1 : ndarray (ny, nx)
+        Rain rate grids (m/s) bracketing the step, blended as ``(1 - rain_w) * rain0 +
+        rain_w * rain1``; arrays of shape (0, 0) to use ``rain_scalar`` (m/s) everywhere.
+    loss : ndarray (ny, nx)
+        Loss rate (m/s), or shape (0, 0) to use ``loss_scalar``.
+    row_rain, row_loss : ndarray (ny,) float64
+        Output: depth-sum (m) of the rain added and the water lost in each row.
+    """
+    ny, nx = h.shape
+    dt = c[C_DT]
+    k = c[C_DT] * c[C_INV_DX]
+    one = c[C_ONE]
+    zero = c[C_ZERO]
+    # Keep just inside the water there, so round-off can never take a depth below zero.
+    margin = c[C_MARGIN]
+    rain_grid = rain0.shape[0] > 0
+    loss_grid = loss.shape[0] > 0
+    w1 = rain_w
+    w0 = one - rain_w
+    rs = rain_scalar * dt
+    ls = loss_scalar * dt
+    for i in prange(ny):
+        added = 0.0
+        lost = 0.0
+        for j in range(nx):
+            r = (w0 * rain0[i, j] + w1 * rain1[i, j]) * dt if rain_grid else rs
+            lv = loss[i, j] * dt if loss_grid else ls
+            hw = h[i, j] + r
+            hn = max(hw - lv, zero)
+            added += r
+            lost += hw - hn
+            h[i, j] = hn
+            out = (
+                max(qx[i, j + 1], zero)
+                - min(qx[i, j], zero)
+                + max(qy[i + 1, j], zero)
+                - min(qy[i, j], zero)
+            ) * k
+            s[i, j] = hn * margin / out if out > hn else one
+        row_rain[i] = added
+        row_loss[i] = lost
+
+
+@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+def depth_step(
+    h,
+    qx,
+    qy_in,
+    qy_out,
+    s,
+    max_h,
+    max_v,
+    arrival,
+    ext_lo,
+    ext_hi,
+    lo,
+    hi,
+    row_hmax,
+    row_hsum,
+    row_out,
+    t_end,
+    arrival_depth,
+    c,
+):
+    """Pass 3: limit the fluxes, update depths, track maxima, arrival and wet extents.
+
+    Parameters
+    ----------
+    h : ndarray (ny, nx)
+        Depth after sources (m), updated in place.
+    qx : ndarray (ny, nx + 1)
+        x-fluxes, limited in place.
+    qy_in, qy_out : ndarray (ny + 1, nx)
+        y-fluxes before limiting (read) and after (written). Must be different arrays.
+    s : ndarray (ny, nx)
+        Outflow factors from :func:`source_step`.
+    max_h, max_v, arrival : ndarray (ny, nx)
+        Running maximum depth (m), maximum speed (m/s) and first time (s) the depth exceeded
+        ``arrival_depth`` (``inf`` until then); updated in place.
+    ext_lo, ext_hi : ndarray (ny,) int64
+        Per row, the columns ``[ext_lo, ext_hi)`` spanning the cells at or above the flow
+        threshold: read (before the step) and written (after it).
+    lo, hi : ndarray (ny,) int64
+        Output: the union of the extents before and after the step, the columns
+        :func:`flux_step` must visit next (a face that carried flow must be visited once more
+        to be set back to zero).
+    row_hmax, row_hsum, row_out : ndarray (ny,)
+        Output: per row the largest depth (m), the sum of depths (m, NaN shows instability)
+        and the boundary outflow (m² over the step, positive out of the domain).
+    t_end : float
+        Time at the end of the step (s).
+    """
+    ny, nx = h.shape
+    k = c[C_DT] * c[C_INV_DX]
+    thresh = c[C_THRESH]
+    zero = c[C_ZERO]
+    half = c[C_HALF]
+    inf = np.inf
+    for i in prange(ny):
+        # Limit the x faces of this row (each face by its upwind cell's factor).
+        for j in range(1, nx):
+            q = qx[i, j]
+            qx[i, j] = q * (s[i, j - 1] if q > zero else s[i, j])
+        q = qx[i, 0]
+        qx[i, 0] = q if q > zero else q * s[i, 0]
+        q = qx[i, nx]
+        qx[i, nx] = q * s[i, nx - 1] if q > zero else q
+        # The y face below this row; the one above is limited here too but written by row i-1.
+        hmax = zero
+        hsum = zero
+        first = nx
+        last = -1
+        for j in range(nx):
+            qt = qy_in[i, j]
+            if i == 0:
+                qt = qt if qt > zero else qt * s[i, j]
+                qy_out[i, j] = qt
+            else:
+                qt = qt * (s[i - 1, j] if qt > zero else s[i, j])
+            qb = qy_in[i + 1, j]
+            if i + 1 == ny:
+                qb = qb * s[i, j] if qb > zero else qb
+            else:
+                qb = qb * (s[i, j] if qb > zero else s[i + 1, j])
+            qy_out[i + 1, j] = qb
+            ql = qx[i, j]
+            qr = qx[i, j + 1]
+            hn = max(h[i, j] + k * (ql - qr + qt - qb), zero)
+            h[i, j] = hn
+            hmax = max(hmax, hn)
+            hsum += hn
+            max_h[i, j] = max(max_h[i, j], hn)
+            u = half * (ql + qr)
+            v = half * (qt + qb)
+            speed = np.sqrt(u * u + v * v) / hn if hn >= thresh else zero
+            max_v[i, j] = max(max_v[i, j], speed)
+            if hn > arrival_depth and arrival[i, j] == inf:
+                arrival[i, j] = t_end
+        for j in range(nx):
+            if h[i, j] >= thresh:
+                first = j
+                break
+        for j in range(nx - 1, first - 1, -1):
+            if h[i, j] >= thresh:
+                last = j
+                break
+        lo[i] = min(first, ext_lo[i])
+        hi[i] = max(last + 1, ext_hi[i])
+        ext_lo[i] = first
+        ext_hi[i] = last + 1
+        row_hmax[i] = hmax
+        row_hsum[i] = hsum
+        out = qx[i, nx] - qx[i, 0]
+        if i == 0:
+            for j in range(nx):
+                out -= qy_out[0, j]
+        if i + 1 == ny:
+            for j in range(nx):
+                out += qy_out[ny, j]
+        row_out[i] = out * c[C_DT]
+
+
+@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+def speed_field(h, qx, qy, thresh, out):
+    """Speed at cell centres (m/s): face fluxes averaged to the centre, divided by depth.
+
+    Cells shallower than ``thresh`` (m) get 0.
+    """
+    ny, nx = h.shape
+    for i in prange(ny):
+        for j in range(nx):
+            u = 0.5 * (qx[i, j] + qx[i, j + 1])
+            v = 0.5 * (qy[i, j] + qy[i + 1, j])
+            hh = h[i, j]
+            out[i, j] = np.sqrt(u * u + v * v) / hh if hh >= thresh else 0.0
+
+
+@njit(parallel=True, cache=True)
+def wet_extent(h, thresh, ext_lo, ext_hi):
+    """Per row, the columns ``[ext_lo, ext_hi)`` spanning the cells with depth >= ``thresh``."""
+    ny, nx = h.shape
+    for i in prange(ny):
+        first = nx
+        last = -1
+        for j in range(nx):
+            if h[i, j] >= thresh:
+                first = j
+                break
+        for j in range(nx - 1, first - 1, -1):
+            if h[i, j] >= thresh:
+                last = j
+                break
+        ext_lo[i] = first
+        ext_hi[i] = last + 1
+
+
+@njit(cache=True)
+def add_inflows(h, rows, cols, volumes_m, c):
+    """Point inflows: add ``volumes_m`` (m of depth over the step) at cells ``(rows, cols)``."""
+    for k in range(rows.size):
+        h[rows[k], cols[k]] += volumes_m[k]
+
+
+@njit(parallel=True, cache=True)
+def depth_sum(h):
+    """Sum of all depths (m) in float64, whatever the dtype of ``h``."""
+    ny, nx = h.shape
+    rows = np.zeros(ny)
+    for i in prange(ny):
+        acc = 0.0
+        for j in range(nx):
+            acc += h[i, j]
+        rows[i] = acc
+    return rows.sum()
