@@ -54,7 +54,7 @@ def test_show_station(db: str):
         ["sensors", "ingest", str(SAMPLES / "rain_gauges.csv"), "--database-url", db],
     )
     result = runner.invoke(
-        app, ["sensors", "show", "rain-a-luoi", "-q", "rain", "--database-url", db]
+        app, ["sensors", "show", "rain-tu-ha", "-q", "rain", "--database-url", db]
     )
     assert result.exit_code == 0, result.output
     assert "69 readings, 69 good" in result.output

@@ -71,15 +71,16 @@ HUE_STATIONS: dict[str, str] = {
     "binh-dien": "dam",
     "huong-dien": "dam",
     "rain-hue": "rain",
-    "rain-a-luoi": "rain",
-    "rain-binh-dien": "rain",
+    "rain-phu-bai": "rain",
+    "rain-thuan-an": "rain",
+    "rain-tu-ha": "rain",
 }
 """Station id -> kind for the Huế demo (the one place these ids are spelled).
 
 ``kim-long`` (Hương river) and ``phu-oc`` (Bồ river) are the gauges with alarm levels in
-FACTS.md; ``thuan-an`` is the lagoon level at the Thuận An mouth (the model's boundary); the
-dam ids are the ``dam_id`` values of the city's dams layer and the others its ``gauge_id``
-values.
+FACTS.md; the dam ids are the ``dam_id`` values of the demo city's dams layer and the rain
+gauges its ``gauge_id`` values (kind ``rain``); ``thuan-an`` is the lagoon level at the Thuận
+An mouth (the model's boundary), which the demo city's gauges layer does not hold yet.
 """
 
 

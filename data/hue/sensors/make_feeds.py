@@ -104,19 +104,25 @@ def rain_rows() -> list[list[str]]:
     shape = np.exp(-0.5 * ((h - 26.0) / 9.0) ** 2) + 0.35 * np.exp(-0.5 * ((h - 44.0) / 6.0) ** 2)
     shape /= shape.sum()
     rows: list[list[str]] = []
-    for station, total in (("rain-a-luoi", 780.0), ("rain-binh-dien", 660.0), ("rain-hue", 450.0)):
+    totals = (
+        ("rain-tu-ha", 620.0),
+        ("rain-hue", 450.0),
+        ("rain-phu-bai", 500.0),
+        ("rain-thuan-an", 380.0),
+    )
+    for station, total in totals:
         depth = total * shape * RNG.lognormal(0.0, 0.25, h.size)
         depth[depth < 0.3] = 0.0
         for i, t in enumerate(TIMES):
-            if station == "rain-a-luoi" and _hours("2025-10-27T13:00") <= i <= _hours(
+            if station == "rain-tu-ha" and _hours("2025-10-27T13:00") <= i <= _hours(
                 "2025-10-27T15:00"
             ):
                 continue  # planted: gap of three readings
             rows.append([station, _iso(t), "rain", f"{depth[i]:.1f}", "mm", "60"])
-    # planted: a year typo (future) and a station that is not in the city
+    # planted: a year typo (future) and a station id that is not in the city (a typo)
     rows.append(["rain-hue", "2035-10-27T08:00:00+07:00", "rain", "12.4", "mm", "60"])
     for i in (30, 31):
-        rows.append(["rain-phu-bai", _iso(TIMES[i]), "rain", "18.2", "mm", "60"])
+        rows.append(["rain-hue-2", _iso(TIMES[i]), "rain", "18.2", "mm", "60"])
     return rows
 
 
