@@ -25,6 +25,7 @@ from twin.alerts import (
     GaugeExceedance,
     WardImpact,
     active_alerts,
+    alarm_levels_from_gauges,
     alert_json,
     alert_xml,
     atom_feed,
@@ -332,6 +333,23 @@ def test_gauge_exceedances_from_a_series():
     assert found[2].level_m == 3.58
     with pytest.raises(TwinError, match="alarm levels"):
         gauge_exceedances("nowhere", levels)
+
+
+def test_alarm_levels_from_the_gauges_layer():
+    layer = pd.DataFrame(
+        {
+            "gauge_id": ["kim-long", "phu-oc", "rain-hue"],
+            "kind": ["river", "river", "rain"],
+            "alarm1_m": [1.0, float("nan"), float("nan")],
+            "alarm2_m": [2.0, 3.0, float("nan")],
+            "alarm3_m": [3.5, 4.5, float("nan")],
+        }
+    )
+    levels = alarm_levels_from_gauges(layer)
+    assert levels == {"kim-long": (1.0, 2.0, 3.5), "phu-oc": (None, 3.0, 4.5)}
+    assert levels == AlertRules().gauge_alarm_levels
+    rules = AlertRules(gauge_alarm_levels=levels)
+    assert rules.gauge_alarm_levels["phu-oc"][0] is None
 
 
 def test_gauge_message(engine):

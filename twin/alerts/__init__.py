@@ -40,6 +40,7 @@ from twin.alerts.rules import (
     GaugeExceedance,
     PlannedAlert,
     WardImpact,
+    alarm_levels_from_gauges,
     gauge_exceedances,
     plan_alerts,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "PlannedAlert",
     "WardImpact",
     "active_alerts",
+    "alarm_levels_from_gauges",
     "alert_json",
     "alert_xml",
     "atom_feed",

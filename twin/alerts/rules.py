@@ -46,10 +46,12 @@ from twin.alerts.cap import CapArea, CapInfo, cap_circle, cap_polygon
 from twin.sensors._timeutil import LOCAL_TZ, as_utc
 
 __all__ = [
+    "AlarmLevels",
     "AlertRules",
     "GaugeExceedance",
     "PlannedAlert",
     "WardImpact",
+    "alarm_levels_from_gauges",
     "gauge_exceedances",
     "plan_alerts",
 ]
@@ -249,6 +251,41 @@ class PlannedAlert:
     area_key: str
     infos: tuple[CapInfo, ...]
     fingerprint: str = field(default="")
+
+
+def alarm_levels_from_gauges(gauges: Any) -> dict[str, AlarmLevels]:
+    """Alarm levels per river gauge from a gauges table (the city's ``gauges`` layer).
+
+    Use it as ``AlertRules(gauge_alarm_levels=alarm_levels_from_gauges(city.gauges))``.
+
+    Parameters
+    ----------
+    gauges
+        Table with ``gauge_id``, ``kind`` (rain gauges are skipped) and ``alarm1_m`` ..
+        ``alarm3_m`` (NaN where not known).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"gauge_id": ["phu-oc"], "kind": ["river"], "alarm1_m": [None],
+    ...                       "alarm2_m": [3.0], "alarm3_m": [4.5]})
+    >>> alarm_levels_from_gauges(table)
+    {'phu-oc': (None, 3.0, 4.5)}
+    """
+
+    def level(value: Any) -> float | None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
+
+    out: dict[str, AlarmLevels] = {}
+    for _, row in gauges.iterrows():
+        if str(row.get("kind", "river")) == "rain":
+            continue
+        bd1, bd2, bd3 = (level(row.get(f"alarm{k}_m")) for k in (1, 2, 3))
+        out[str(row["gauge_id"])] = (bd1, bd2, bd3)
+    return out
 
 
 def gauge_exceedances(
