@@ -31,7 +31,7 @@ from layers._demo_roads import build_lights, build_roads
 from layers._demo_terrain import CRS_EPSG, SEED, Terrain, build_terrain, demo_domain, to_utm
 from layers._demo_wards import build_wards
 from layers.city import City
-from layers.grids import LANDUSE, manning_grid, new_grid, ward_index_grid
+from layers.grids import LANDUSE, LANDUSE_ATTRS, manning_grid, new_grid, ward_index_grid
 from layers.io import read_meta, write_city
 from layers.validate import check_layer
 
@@ -320,7 +320,7 @@ def make_demo_city() -> City:
         attrs={"units": "m", "long_name": "ground elevation", "standard_name": "surface_altitude"},
         **grid,
     )
-    landuse = new_grid(terrain.landuse, name="landuse", attrs={"long_name": "land-use code"}, **grid)
+    landuse = new_grid(terrain.landuse, name="landuse", attrs=LANDUSE_ATTRS, **grid)
     layers = {
         "wards": wards,
         "roads": roads,

@@ -26,6 +26,7 @@ except alleys (a 2-4 m kiệt fills too little of a cell to matter).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +38,7 @@ from rasterio import features
 
 __all__ = [
     "LANDUSE",
+    "LANDUSE_ATTRS",
     "MANNING_N",
     "ROAD_MANNING_N",
     "grid_transform",
@@ -53,6 +55,13 @@ LANDUSE: dict[str, int] = {
     "cropland": 3,
     "forest": 4,
     "sand": 5,
+}
+
+#: CF attributes of a land-use grid (``flag_values`` / ``flag_meanings``).
+LANDUSE_ATTRS: dict[str, Any] = {
+    "long_name": "land-use code",
+    "flag_values": list(LANDUSE.values()),
+    "flag_meanings": " ".join(LANDUSE),
 }
 
 #: Manning's n by land-use name (s m^-1/3); see the module docstring for the sources.
@@ -77,7 +86,7 @@ def new_grid(
     cell_m: float,
     crs: CRS | str | None,
     name: str,
-    attrs: Mapping[str, str] | None = None,
+    attrs: Mapping[str, Any] | None = None,
 ) -> xr.DataArray:
     """Wrap a 2D array as a georeferenced grid.
 
@@ -137,7 +146,7 @@ def grid_transform(grid: xr.DataArray) -> Affine:
     return Affine(dx, 0.0, float(x[0] - dx / 2), 0.0, dy, float(y[0] - dy / 2))
 
 
-def _like(grid: xr.DataArray, values: np.ndarray, name: str, attrs: dict[str, str]) -> xr.DataArray:
+def _like(grid: xr.DataArray, values: np.ndarray, name: str, attrs: dict[str, Any]) -> xr.DataArray:
     out = xr.DataArray(values, dims=("y", "x"), coords={"y": grid.y, "x": grid.x}, name=name)
     out.attrs.update(attrs)
     crs = grid.rio.crs

@@ -145,8 +145,8 @@ def read_layer(path: str | os.PathLike[str], *, layer: str | None = None) -> gpd
         raise LayerError(f"{path}: cannot read layer {layer or ''}: {e}; fix: repair or re-export it")
 
 
-def _osm_tag(other_tags: str | None, key: str) -> str | None:
-    if not other_tags:
+def _osm_tag(other_tags: object, key: str) -> str | None:
+    if not isinstance(other_tags, str):
         return None
     match = re.search(rf'"{key}"=>"([^"]*)"', other_tags)
     return match.group(1) if match else None
@@ -246,7 +246,7 @@ def layer_sources(folder: str | os.PathLike[str], meta: dict[str, Any]) -> dict[
             found[name] = folder / str(named[name])
             continue
         for suffix in VECTOR_SUFFIXES:
-            if suffix != ".gpkg" and (folder / f"{name}{suffix}").exists():
+            if (folder / f"{name}{suffix}").exists():
                 found[name] = folder / f"{name}{suffix}"
                 break
     return found
@@ -365,21 +365,26 @@ def write_grid(
 
 
 @contextlib.contextmanager
-def _pinned_gpkg_date() -> Iterator[None]:
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _PINNED_DATE})
+def _gpkg_options() -> Iterator[None]:
+    # SQLite syncs to disk after every statement by default: slow, and needless while the
+    # package is written into a temporary folder; the file is synced once at the end.
+    options = {"OGR_CURRENT_DATE": _PINNED_DATE, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    old = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+        pyogrio.set_gdal_config_options(old)
 
 
 def _write_gpkg(city: City, path: Path) -> None:
-    with _pinned_gpkg_date():
+    with _gpkg_options():
         for name, gdf in city.layers().items():
             pyogrio.write_dataframe(
                 gdf.reset_index(drop=True), path, layer=name, driver="GPKG", promote_to_multi=False
             )
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
 
 
 def write_city(city: City, path: str | os.PathLike[str]) -> Path:

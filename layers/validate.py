@@ -43,7 +43,7 @@ from pyproj.exceptions import CRSError
 from layers._errors import LayerError
 from layers._schema import LAYERS, Column, LayerSpec, empty_layer, pandas_dtype
 from layers.city import City
-from layers.grids import manning_grid, ward_index_grid
+from layers.grids import LANDUSE_ATTRS, manning_grid, ward_index_grid
 from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
 
 __all__ = ["CityReport", "check_city", "check_layer", "inspect_city"]
@@ -608,6 +608,8 @@ def _assemble(
                 problems.append(f"{file.name}: grid differs from dem.tif; fix: write it on the DEM grid")
                 continue
             grid = grid.assign_coords(x=dem.x, y=dem.y).astype(dtype).rio.write_crs(crs)
+            if name == "landuse":
+                grid.attrs.update(LANDUSE_ATTRS)
             grids[name] = grid
     if problems:
         return None
