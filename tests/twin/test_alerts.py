@@ -393,6 +393,15 @@ def test_unchanged_is_not_resent(engine):
     assert len(list_alerts(engine)) == 1
 
 
+def test_flooded_from_the_start_has_no_onset_and_is_not_resent(engine):
+    (msg,) = issue_alerts(engine, [ward(arrival=None)], now=NOW)
+    vi, en = msg.infos
+    assert vi.onset is None and vi.urgency == "Immediate"
+    assert vi.description.startswith("Nước lũ đã đến Phú Xuân.")
+    assert en.headline == "Severe flood warning for Phú Xuân"
+    assert issue_alerts(engine, [ward(arrival=None)], now=NOW + timedelta(minutes=40)) == []
+
+
 def test_update_references_the_chain_and_cancel_closes_it(engine):
     (alert,) = issue_alerts(engine, [ward()], now=NOW)
     (update,) = issue_alerts(engine, [ward(max_hazard_class=3)], now=NOW + timedelta(hours=1))

@@ -454,7 +454,7 @@ def _infos(
     urgency: str,
     severity: str,
     certainty: str,
-    onset: datetime,
+    onset: datetime | None,
     expires: datetime,
     headline: tuple[str, str],
     description: tuple[str, str],
@@ -498,26 +498,38 @@ def _ward_plan(
     key: str, wards: Sequence[WardImpact], now: datetime, rules: AlertRules
 ) -> PlannedAlert:
     arrivals = [as_utc(w.arrival) for w in wards if w.arrival is not None]
-    onset = _floor(min(arrivals) if len(arrivals) == len(wards) else now, rules.onset_rounding_min)
+    # no arrival time: flooded from the start; no onset then, so that the content (and its
+    # fingerprint) does not move with the clock
+    onset = _floor(min(arrivals), rules.onset_rounding_min) if len(arrivals) == len(wards) else None
+    start = onset if onset is not None else now
     hazard = max(w.max_hazard_class for w in wards)
     severity = rules.severity_by_hazard_class[hazard]
-    urgency, certainty = _classify(onset, now, all(w.observed for w in wards), rules)
-    expires = max(onset, now) + timedelta(hours=rules.valid_h)
+    urgency, certainty = _classify(start, now, all(w.observed for w in wards), rules)
+    expires = max(start, now) + timedelta(hours=rules.valid_h)
     names = ", ".join(w.name for w in wards)
     at_risk = _round_people(
         sum(sum(w.people_by_hazard_class[rules.min_hazard_class :]) for w in wards)
     )
     depth = max((w.max_depth_m for w in wards if w.max_depth_m is not None), default=None)
-    arrived = onset <= now
     depth_vi = f"; nước sâu nhất khoảng {_num_vi(depth, 1)} m" if depth is not None else ""
     depth_en = f"; the deepest water is about {_num_en(depth, 1)} m" if depth is not None else ""
+    if onset is None:
+        arrival_vi, arrival_en = f"Nước lũ đã đến {names}.", f"Flood water has reached {names}."
+        when_vi = when_en = ""
+    elif onset <= now:
+        arrival_vi = f"Nước lũ đã đến {names} từ {_time_vi(onset)}."
+        arrival_en = f"Flood water reached {names} at {_time_en(onset)}."
+    else:
+        arrival_vi = f"Nước lũ dự kiến đến {names} vào khoảng {_time_vi(onset)}."
+        arrival_en = f"Flood water is expected in {names} from about {_time_en(onset)}."
+    if onset is not None:
+        local = onset.astimezone(LOCAL_TZ)
+        when_vi = f", từ {local:%H:%M %d/%m}"
+        when_en = f" from {local:%H:%M} {local.day} {_MONTHS_EN[local.month - 1]}"
     description = (
-        f"{'Nước lũ đã đến' if arrived else 'Nước lũ dự kiến đến'} {names} "
-        f"{'từ' if arrived else 'vào khoảng'} {_time_vi(onset)}. Khoảng {_num_vi(at_risk)} người "
-        f"ở vùng ngập {_HAZARD_VI[hazard]}{depth_vi}.",
-        f"{'Flood water reached' if arrived else 'Flood water is expected in'} {names} "
-        f"{'at' if arrived else 'from about'} {_time_en(onset)}. About {_num_en(at_risk)} people "
-        f"are in water that is {_HAZARD_EN[hazard]}{depth_en}.",
+        f"{arrival_vi} Khoảng {_num_vi(at_risk)} người ở vùng ngập {_HAZARD_VI[hazard]}{depth_vi}.",
+        f"{arrival_en} About {_num_en(at_risk)} people are in water that is "
+        f"{_HAZARD_EN[hazard]}{depth_en}.",
     )
     shelters_vi = "; ".join(f"{w.name}: {w.shelter or 'nơi cao ráo gần nhất'}" for w in wards)
     shelters_en = "; ".join(f"{w.name}: {w.shelter or 'the nearest high ground'}" for w in wards)
@@ -534,9 +546,6 @@ def _ward_plan(
         f"fast-flowing water; switch off the electricity before leaving home. For rescue, call "
         f"{rules.hotline}.",
     )
-    when_vi = f"{onset.astimezone(LOCAL_TZ):%H:%M %d/%m}"
-    local = onset.astimezone(LOCAL_TZ)
-    when_en = f"{local:%H:%M} {local.day} {_MONTHS_EN[local.month - 1]}"
     infos = _infos(
         rules,
         event=("Lũ lụt", "Flood"),
@@ -546,8 +555,8 @@ def _ward_plan(
         onset=onset,
         expires=expires,
         headline=(
-            f"{_LABEL_VI.get(severity, 'Cảnh báo lũ')}: {names}, từ {when_vi}",
-            f"{_LABEL_EN.get(severity, 'Flood warning')} for {names} from {when_en}",
+            f"{_LABEL_VI.get(severity, 'Cảnh báo lũ')}: {names}{when_vi}",
+            f"{_LABEL_EN.get(severity, 'Flood warning')} for {names}{when_en}",
         ),
         description=description,
         instruction=instruction,
