@@ -63,10 +63,10 @@ _HAZARD_VI = {
     3: "nguy hiểm cho tất cả mọi người",
 }
 _HAZARD_EN = {
-    0: "low hazard",
-    1: "danger for some (children, the elderly)",
-    2: "danger for most people",
-    3: "danger for all",
+    0: "of low hazard",
+    1: "dangerous for some (children, the elderly)",
+    2: "dangerous for most people",
+    3: "dangerous for everyone",
 }
 _LABEL_VI = {
     "Extreme": "Cảnh báo lũ khẩn cấp",
