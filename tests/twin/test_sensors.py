@@ -235,6 +235,13 @@ def test_stuck_flags_the_repeats_only():
     assert result.counts()["stuck"] == 5
 
 
+def test_fast_repeats_need_the_minimum_duration():
+    # six equal readings 10 min apart span 50 min: below the 3 h of a river level
+    assert all(r.good for r in qc(level_rows([2.0] + [2.1] * 6 + [2.2], step_h=1 / 6)).readings)
+    long_run = qc(level_rows([2.0] + [2.1] * 20 + [2.2], step_h=1 / 6)).readings
+    assert sum("stuck" in r.flags for r in long_run) == 19
+
+
 def test_short_repeats_and_dry_rain_are_not_stuck():
     assert all(r.good for r in qc(level_rows([2.0, 2.0, 2.0, 2.0, 2.0, 2.1])).readings)
     dry = csv_rows([("r1", T0 + timedelta(hours=i), "rain", 0.0, "mm") for i in range(12)])

@@ -18,8 +18,9 @@ Rules, in the order they are applied (a reading may carry several flags):
 ``spike``
     Change against the previous good reading faster than ``max_rate_per_h``.
 ``stuck``
-    The repeats of a value that occurs ``stuck_count`` times or more in a row (the first one
-    is a real measurement and stays good); 0 mm of rain is never stuck.
+    The repeats of a value that occurs ``stuck_count`` times or more in a row over at least
+    ``stuck_min_h`` hours (the first one is a real measurement and stays good); 0 mm of rain
+    is never stuck.
 
 Not flags on a reading but counted and noted: ``duplicate`` (the same station, quantity and
 time again, in the file or already stored: not stored twice; a different value is written to
@@ -243,8 +244,7 @@ def _check_series(
     if limits is not None:
         _range_and_spike(items, limits)
         if limits.stuck_count is not None:
-            stored_stuck = {p.time: p.flags == ("stuck",) for p in stored}
-            _stuck(items, limits.stuck_count, limits.stuck_ignore, stored_stuck)
+            _stuck(items, limits, {p.time for p in stored if p.flags == ("stuck",)})
     # a reading with an impossible time (a year typo) would open a gap of years
     dated = [it for it in items if it[3] is None or "future" not in it[3].flags]
     _gaps(key, dated, config, notes)
@@ -276,27 +276,28 @@ def _range_and_spike(
         last_good = (t, r.value)
 
 
-def _stuck(
-    items: list[Item],
-    count: int,
-    ignore: float | None,
-    stored_stuck: dict[datetime, bool],
-) -> None:
+def _stuck(items: list[Item], limits: QuantityLimits, stored_stuck: set[datetime]) -> None:
+    """Flag the repeats of a value seen ``stuck_count`` times in a row over ``stuck_min_h``."""
+    assert limits.stuck_count is not None
     # a stored reading already flagged stuck still belongs to the run it is part of
-    stuck_before = {t for t, p in stored_stuck.items() if p}
     usable = [
-        (value, r)
+        (t, value, r)
         for t, value, good, r in items
         if value is not None
-        and ((good or t in stuck_before) if r is None else not set(r.flags) - {"stuck"})
+        and ((good or t in stored_stuck) if r is None else not set(r.flags) - {"stuck"})
     ]
     start = 0
     while start < len(usable):
         end = start
-        while end + 1 < len(usable) and usable[end + 1][0] == usable[start][0]:
+        while end + 1 < len(usable) and usable[end + 1][1] == usable[start][1]:
             end += 1
-        if end - start + 1 >= count and usable[start][0] != ignore:
-            for _, r in usable[start + 1 : end + 1]:
+        hours = (usable[end][0] - usable[start][0]).total_seconds() / 3600.0
+        if (
+            end - start + 1 >= limits.stuck_count
+            and hours >= limits.stuck_min_h
+            and usable[start][1] != limits.stuck_ignore
+        ):
+            for _, _, r in usable[start + 1 : end + 1]:
                 if r is not None and "stuck" not in r.flags:
                     r.flags.append("stuck")
         start = end + 1

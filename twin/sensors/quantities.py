@@ -134,6 +134,9 @@ class QuantityLimits(BaseModel):
     stuck_count
         A run of this many identical consecutive values (or more) flags the repeats
         ``stuck``. None: no stuck test.
+    stuck_min_h
+        ... and the run must span at least this many hours (a fast feed repeats a slow
+        river's level for a while without being broken).
     stuck_ignore
         A value that may legitimately repeat (0 mm of rain), never counted as stuck.
     """
@@ -144,20 +147,27 @@ class QuantityLimits(BaseModel):
     max: float
     max_rate_per_h: float | None = None
     stuck_count: int | None = Field(default=None, ge=2)
+    stuck_min_h: float = Field(default=0.0, ge=0)
     stuck_ignore: float | None = None
 
 
 def _default_limits() -> dict[str, QuantityLimits]:
     return {
         # Kim Long's 1999 record was about 5.9 m; a gauge reading 12 m is broken.
-        "river:water_level": QuantityLimits(min=-3.0, max=12.0, max_rate_per_h=1.0, stuck_count=6),
+        "river:water_level": QuantityLimits(
+            min=-3.0, max=12.0, max_rate_per_h=1.0, stuck_count=6, stuck_min_h=3.0
+        ),
         # Reservoir levels in metres above sea level (Bình Điền's normal level is 85 m).
-        "dam:water_level": QuantityLimits(min=0.0, max=200.0, max_rate_per_h=0.5, stuck_count=12),
+        "dam:water_level": QuantityLimits(
+            min=0.0, max=200.0, max_rate_per_h=0.5, stuck_count=12, stuck_min_h=6.0
+        ),
         "dam:outflow": QuantityLimits(min=0.0, max=20000.0, max_rate_per_h=3000.0),
         "dam:inflow": QuantityLimits(min=0.0, max=30000.0, max_rate_per_h=6000.0),
         "dam:gate_opening": QuantityLimits(min=0.0, max=20.0),
         # Intensity in mm/h: the world record is about 300 mm in an hour.
-        "rain:rain": QuantityLimits(min=0.0, max=250.0, stuck_count=6, stuck_ignore=0.0),
+        "rain:rain": QuantityLimits(
+            min=0.0, max=250.0, stuck_count=6, stuck_min_h=3.0, stuck_ignore=0.0
+        ),
     }
 
 
