@@ -38,7 +38,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 1
+DEMO_VERSION = 2
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400
@@ -86,7 +86,9 @@ def _dams(terrain: Terrain) -> gpd.GeoDataFrame:
                 "entry_x": ex,
                 "entry_y": ey,
                 "storage_published_m3": np.nan if dam["storage_m3"] is None else float(storage),  # type: ignore[arg-type]
-                "catchment_km2": np.nan if dam["catchment_km2"] is None else float(dam["catchment_km2"]),  # type: ignore[arg-type]
+                "catchment_km2": np.nan
+                if dam["catchment_km2"] is None
+                else float(dam["catchment_km2"]),  # type: ignore[arg-type]
                 "synthetic": dam["synthetic"],
                 "geometry": shapely.Point(to_utm(*dam["lonlat"])),  # type: ignore[misc]
             }
@@ -162,7 +164,7 @@ def _shelters(
 ) -> gpd.GeoDataFrame:
     nodes = _road_nodes(roads, terrain)
     heights = np.array([terrain.elevation_at(x, y) for x, y in nodes])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ward in wards.itertuples(index=False):
         centre = np.array(ward.geometry.representative_point().coords[0])
         inside = shapely.contains_xy(ward.geometry, nodes[:, 0], nodes[:, 1])
@@ -201,7 +203,7 @@ def _households(
     counts = np.floor(share).astype(int)
     counts[np.argsort(-(share - counts), kind="stable")[: _HOUSEHOLDS - counts.sum()]] += 1
     local = roads[roads["road_class"].isin(["street", "alley"]) & ~roads["bridge"]]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ward, count in zip(served.itertuples(index=False), counts, strict=True):
         pool = local[local["ward_id"] == ward.ward_id]
         if pool.empty:
@@ -313,14 +315,17 @@ def make_demo_city() -> City:
     wards = build_wards(terrain)
     roads = build_roads(terrain, wards)
     crs = CRS.from_epsg(CRS_EPSG)
-    grid = {"x0": domain.x0, "y0": domain.y0, "cell_m": domain.cell_m, "crs": crs}
     dem = new_grid(
         terrain.dem,
+        x0=domain.x0,
+        y0=domain.y0,
+        cell_m=domain.cell_m,
+        crs=crs,
         name="elevation",
         attrs={"units": "m", "long_name": "ground elevation", "standard_name": "surface_altitude"},
-        **grid,
     )
-    landuse = new_grid(terrain.landuse, name="landuse", attrs=LANDUSE_ATTRS, **grid)
+    landuse = dem.copy(data=terrain.landuse).rename("landuse")
+    landuse.attrs = dict(LANDUSE_ATTRS)
     layers = {
         "wards": wards,
         "roads": roads,
@@ -387,7 +392,7 @@ def _locked(path: Path) -> Iterator[None]:
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     with open(Path(tempfile.gettempdir()) / f"hue-twin-city-{digest}.lock", "w") as handle:
         try:
-            import fcntl  # noqa: PLC0415  (POSIX only; elsewhere builds simply race)
+            import fcntl
 
             fcntl.flock(handle, fcntl.LOCK_EX)
         except ImportError:

@@ -16,6 +16,7 @@ start, on the left for even numbers and on the right for odd ones.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import geopandas as gpd
 import networkx as nx
@@ -25,7 +26,14 @@ import shapely
 from shapely import LineString, STRtree
 from shapely.ops import substring
 
-from layers._demo_facts import ALLEY_ON, ARTERIALS, BANK_ROAD_NAMES, CORE_BRIDGES, STREET_NAMES, WARDS
+from layers._demo_facts import (
+    ALLEY_ON,
+    ARTERIALS,
+    BANK_ROAD_NAMES,
+    CORE_BRIDGES,
+    STREET_NAMES,
+    WARDS,
+)
 from layers._demo_terrain import CRS_EPSG, SEED, Terrain, to_utm
 from layers._text import to_ascii
 from layers.grids import LANDUSE
@@ -76,7 +84,9 @@ class _Frame:
 
     def stretch_fraction(self, xy: np.ndarray) -> np.ndarray:
         """Fraction along the city stretch of the river of the centreline point nearest xy."""
-        d = np.hypot(self.river.xy[:, 0][None, :] - xy[:, 0:1], self.river.xy[:, 1][None, :] - xy[:, 1:2])
+        d = np.hypot(
+            self.river.xy[:, 0][None, :] - xy[:, 0:1], self.river.xy[:, 1][None, :] - xy[:, 1:2]
+        )
         s = self.river.s_m[np.argmin(d, axis=1)]
         return (s - self.s_range[0]) / (self.s_range[1] - self.s_range[0])
 
@@ -91,12 +101,16 @@ class _Frame:
 def _parts(geom: shapely.Geometry, min_m: float) -> list[np.ndarray]:
     return [
         np.asarray(p.coords)
-        for p in shapely.get_parts(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom)
+        for p in shapely.get_parts(
+            shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
+        )
         if p.geom_type == "LineString" and p.length >= min_m
     ]
 
 
-def _core_lines(terrain: Terrain, frame: _Frame) -> tuple[list[_Line], shapely.Polygon, shapely.Geometry]:
+def _core_lines(
+    terrain: Terrain, frame: _Frame
+) -> tuple[list[_Line], shapely.Polygon, shapely.Geometry]:
     (u0, u1), (v0, v1) = _CORE_U, _CORE_V
     core = shapely.Polygon([frame.world(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))])
     huong = terrain.rivers["Hương"]
@@ -104,7 +118,11 @@ def _core_lines(terrain: Terrain, frame: _Frame) -> tuple[list[_Line], shapely.P
     keep_out = shapely.union_all(
         [
             shapely.buffer(huong.line, bank_m),
-            *(shapely.buffer(r.line, r.half_width_m + 30.0) for n, r in terrain.rivers.items() if n != "Hương"),
+            *(
+                shapely.buffer(r.line, r.half_width_m + 30.0)
+                for n, r in terrain.rivers.items()
+                if n != "Hương"
+            ),
             shapely.buffer(terrain.water, 30.0),
         ]
     )
@@ -115,7 +133,9 @@ def _core_lines(terrain: Terrain, frame: _Frame) -> tuple[list[_Line], shapely.P
         for coords in _parts(shapely.intersection(offset, core), 200.0):
             fraction = frame.stretch_fraction(coords)
             names = BANK_ROAD_NAMES[side]
-            which = np.searchsorted([f for _, f in names], np.clip(fraction, 0, 0.999), side="right")
+            which = np.searchsorted(
+                [f for _, f in names], np.clip(fraction, 0, 0.999), side="right"
+            )
             which = np.minimum(which, len(names) - 1)
             cuts = np.flatnonzero(np.diff(which)) + 1
             for run in np.split(np.arange(len(coords)), cuts):
@@ -129,30 +149,49 @@ def _core_lines(terrain: Terrain, frame: _Frame) -> tuple[list[_Line], shapely.P
     along = np.arange(v0 + 140.0, v1, 320.0)
     for u in across:
         stops = [v0, *along[4::4], v1]
-        for a, b in zip(stops[:-1], stops[1:], strict=True):
+        for a, b in pairwise(stops):
             street = LineString([frame.world(u, a), frame.world(u, b)])
             grid += _parts(shapely.intersection(street, land), 150.0)
     for v in along:
         stops = [u0, *across[4::4], u1]
-        for a, b in zip(stops[:-1], stops[1:], strict=True):
+        for a, b in pairwise(stops):
             street = LineString([frame.world(a, v), frame.world(b, v)])
             grid += _parts(shapely.intersection(street, land), 150.0)
     centre = frame.world(0.0, -700.0)
-    order = sorted(range(len(grid)), key=lambda k: (float(np.hypot(*(grid[k].mean(axis=0) - centre))), k))
+    order = sorted(
+        range(len(grid)), key=lambda k: (float(np.hypot(*(grid[k].mean(axis=0) - centre))), k)
+    )
     for rank, k in enumerate(order):
         # Past the real names, the usual name of a new street in Vietnam: "planned road N".
-        name = STREET_NAMES[rank] if rank < len(STREET_NAMES) else f"Đường quy hoạch số {rank - len(STREET_NAMES) + 1}"
+        name = (
+            STREET_NAMES[rank]
+            if rank < len(STREET_NAMES)
+            else f"Đường quy hoạch số {rank - len(STREET_NAMES) + 1}"
+        )
         lines.append(_Line(name, "street", grid[k]))
-    for name, fraction in CORE_BRIDGES:
-        p, n = frame.point_normal(fraction)
-        lines.append(_Line(name, "arterial", np.array([p - n * bank_m, p + n * bank_m]), bridge=True, numbered=False))
+    for name, where in CORE_BRIDGES:
+        p, n = frame.point_normal(where)
+        lines.append(
+            _Line(
+                name,
+                "arterial",
+                np.array([p - n * bank_m, p + n * bank_m]),
+                bridge=True,
+                numbered=False,
+            )
+        )
     return lines, core, keep_out
 
 
 def _arterials(terrain: Terrain) -> list[_Line]:
     centres = {name: to_utm(lon, lat) for _k, name, _a, _p, lon, lat in WARDS}
     water = shapely.buffer(terrain.water, 20.0)
-    lagoon_or_sea = shapely.difference(water, shapely.union_all([shapely.buffer(r.line, r.half_width_m + 20.0) for r in terrain.rivers.values()]))
+    lagoon_or_sea = shapely.difference(
+        water,
+        shapely.union_all(
+            [shapely.buffer(r.line, r.half_width_m + 20.0) for r in terrain.rivers.values()]
+        ),
+    )
     lines: list[_Line] = []
     for name, waypoints, bridge_names in ARTERIALS:
         xy = np.array([centres[w] if isinstance(w, str) else to_utm(*w) for w in waypoints])
@@ -172,7 +211,9 @@ def _arterials(terrain: Terrain) -> list[_Line]:
     return lines
 
 
-def _alleys(lines: list[_Line], keep_out: shapely.Geometry, core: shapely.Polygon, rng: np.random.Generator) -> list[_Line]:
+def _alleys(
+    lines: list[_Line], keep_out: shapely.Geometry, core: shapely.Polygon, rng: np.random.Generator
+) -> list[_Line]:
     geoms = [LineString(line.coords) for line in lines]
     tree = STRtree(geoms)
     forbidden = shapely.union_all([keep_out, shapely.difference(shapely.buffer(core, 500.0), core)])
@@ -182,7 +223,12 @@ def _alleys(lines: list[_Line], keep_out: shapely.Geometry, core: shapely.Polygo
             continue
         geom = geoms[i]
         others = [j for j in tree.query(geom, predicate="intersects") if j != i]
-        junctions = [geom.project(p) for j in others for p in shapely.get_parts(shapely.intersection(geom, geoms[j])) if p.geom_type == "Point"]
+        junctions = [
+            geom.project(p)
+            for j in others
+            for p in shapely.get_parts(shapely.intersection(geom, geoms[j]))
+            if p.geom_type == "Point"
+        ]
         numbers = list(ALLEY_ON.get(line.name, ()))
         n = int(rng.integers(5, 20)) * 2
         while (n - 1) * _M_PER_NUMBER < geom.length:
@@ -203,7 +249,12 @@ def _alleys(lines: list[_Line], keep_out: shapely.Geometry, core: shapely.Polygo
             if rng.random() < 0.35:  # many kiệt turn once
                 coords.append(coords[-1] + t * rng.choice([-1.0, 1.0]) * rng.uniform(25.0, 45.0))
             alley = LineString(coords)
-            crossings = [alley.project(p) for j in tree.query(alley, predicate="intersects") if j != i for p in shapely.get_parts(shapely.intersection(alley, geoms[j]))]
+            crossings = [
+                alley.project(p)
+                for j in tree.query(alley, predicate="intersects")
+                if j != i
+                for p in shapely.get_parts(shapely.intersection(alley, geoms[j]))
+            ]
             if shapely.intersects(alley, forbidden):
                 touched = shapely.get_coordinates(shapely.intersection(alley, forbidden))
                 crossings += [alley.project(shapely.Point(xy)) for xy in touched]
@@ -225,7 +276,11 @@ def _alleys(lines: list[_Line], keep_out: shapely.Geometry, core: shapely.Polygo
 
 
 def _ward_at(points: gpd.GeoSeries, wards: gpd.GeoDataFrame) -> list[str]:
-    joined = gpd.sjoin_nearest(gpd.GeoDataFrame(geometry=points.values, crs=wards.crs), wards[["ward_id", "geometry"]], how="left")
+    joined = gpd.sjoin_nearest(
+        gpd.GeoDataFrame(geometry=points.values, crs=wards.crs),
+        wards[["ward_id", "geometry"]],
+        how="left",
+    )
     first = joined[~joined.index.duplicated()]
     return [str(v) for v in first["ward_id"]]
 
@@ -263,8 +318,8 @@ def build_roads(terrain: Terrain, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         road_id = f"{keys[i]}-{count[i]:02d}"
         s0 = done.get(i, 0.0)
         done[i] = s0 + piece.length
-        end = tuple(round(c, 2) for c in piece.coords[-1])
-        ends[(i, end)] = road_id  # type: ignore[index]
+        end = (round(piece.coords[-1][0], 2), round(piece.coords[-1][1], 2))
+        ends[(i, end)] = road_id
         rows.append(
             {
                 "road_id": road_id,
@@ -284,8 +339,8 @@ def build_roads(terrain: Terrain, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for row in rows:
         line = lines[row["source"]]
         if line.parent is not None:
-            start = tuple(round(c, 2) for c in line.coords[0])
-            row["parent_road_id"] = ends.get((line.parent, start))  # type: ignore[arg-type]
+            start = (round(float(line.coords[0][0]), 2), round(float(line.coords[0][1]), 2))
+            row["parent_road_id"] = ends.get((line.parent, start))
     roads = gpd.GeoDataFrame(rows, geometry="geometry", crs=f"EPSG:{CRS_EPSG}")
     roads = roads[roads.within(domain_box)].reset_index(drop=True)
     graph = road_graph(roads)
@@ -299,7 +354,9 @@ def build_roads(terrain: Terrain, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return roads.drop(columns="source")
 
 
-def build_lights(terrain: Terrain, roads: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_lights(
+    terrain: Terrain, roads: gpd.GeoDataFrame, wards: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
     """Street lights along the roads: lit where built up, and along every street and alley.
 
     Lights stand every 40 m on arterials, 35 m on streets and 30 m in alleys; 25
@@ -334,7 +391,11 @@ def build_lights(terrain: Terrain, roads: gpd.GeoDataFrame, wards: gpd.GeoDataFr
         for s in np.arange(spacing / 2, geom.length, spacing):
             p = geom.interpolate(s)
             r, c = domain.cell_of(p.x, p.y)
-            if row.road_class == "arterial" and terrain.landuse[r, c] != LANDUSE["urban"] and not row.bridge:
+            if (
+                row.road_class == "arterial"
+                and terrain.landuse[r, c] != LANDUSE["urban"]
+                and not row.bridge
+            ):
                 continue  # country arterials are unlit
             k = per_road.get(key, 0)
             per_road[key] = k + 1

@@ -198,7 +198,9 @@ def _side(points: tuple[tuple[float, float], tuple[float, float]]) -> tuple[np.n
     return a, t
 
 
-def _band(origin: np.ndarray, t: np.ndarray, n: np.ndarray, d0: float, d1: float) -> shapely.Polygon:
+def _band(
+    origin: np.ndarray, t: np.ndarray, n: np.ndarray, d0: float, d1: float
+) -> shapely.Polygon:
     """Polygon of the points whose signed shore distance lies in [d0, d1]."""
     far = 200_000.0
     corners = [origin + s * far * t + d * n for s, d in ((-1, d0), (1, d0), (1, d1), (-1, d1))]
@@ -214,7 +216,9 @@ def _citadel(rivers: dict[str, River]) -> tuple[shapely.Polygon, np.ndarray, np.
     v = np.array([-u[1], u[0]])
     c = np.array(to_utm(*_CITADEL))
     h = _CITADEL_HALF_M
-    square = shapely.Polygon([c + su * h * u + sv * h * v for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    square = shapely.Polygon(
+        [c + su * h * u + sv * h * v for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+    )
     return square, c, np.stack([u, v])
 
 
@@ -254,7 +258,10 @@ def build_terrain(domain: Domain) -> Terrain:
     ramp = np.clip(hill_d / 9000.0, 0, 1)
     hills = 260.0 * ramp**1.3 * (1.0 + 0.35 * broad) + 25.0 * np.clip(hill_d / 1500.0, 0, 1) * fine
     hills = np.maximum(hills, 0)
-    for (lon, lat), height, sigma in (((107.5835, 16.4445), 100.0, 380.0), ((107.5445, 16.4535), 15.0, 200.0)):
+    for (lon, lat), height, sigma in (
+        ((107.5835, 16.4445), 100.0, 380.0),
+        ((107.5445, 16.4535), 15.0, 200.0),
+    ):
         hx, hy = to_utm(lon, lat)  # Ngự Bình hill, and the low hill of Thiên Mụ pagoda
         hills += height * np.exp(-((X - hx) ** 2 + (Y - hy) ** 2) / (2 * sigma**2))
     z += hills
@@ -285,7 +292,9 @@ def build_terrain(domain: Domain) -> Terrain:
         point = np.zeros(shape, dtype=np.int64)
         point[rows, cols] = np.arange(len(river.xy))[_first_in_cell(river, domain)]
         # Distance to the nearest centreline cell, and which one: one pass over the grid.
-        dist, (nr, nc) = distance_transform_edt(on_line, sampling=domain.cell_m, return_indices=True)
+        dist, (nr, nc) = distance_transform_edt(
+            on_line, sampling=domain.cell_m, return_indices=True
+        )
         bed = river.bed_m[point[nr, nc]]
         hw = river.half_width_m
         inner = dist <= hw
@@ -294,10 +303,12 @@ def build_terrain(domain: Domain) -> Terrain:
         )
         z = np.minimum(z, carved)
         channel |= inner
-    # Running minimum along each centreline: the bed never rises downstream.
-    for river in rivers.values():
-        rows, cols = _cells_along(domain, river)
-        z[rows, cols] = np.minimum.accumulate(z[rows, cols])
+    # Running minimum along each centreline: the bed never rises downstream. Twice, since a
+    # tributary may lower the cell where it joins, which the main river must then follow.
+    for _ in range(2):
+        for river in rivers.values():
+            rows, cols = _cells_along(domain, river)
+            z[rows, cols] = np.minimum.accumulate(z[rows, cols])
 
     landuse = np.full(shape, LANDUSE["cropland"], dtype="int8")
     landuse[hills > 15.0] = LANDUSE["forest"]

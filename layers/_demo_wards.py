@@ -46,7 +46,9 @@ def build_wards(terrain: Terrain) -> gpd.GeoDataFrame:
     best = np.full(X.shape, np.inf)
     label = np.full(X.shape, -1, dtype="int32")
     centres = [to_utm(lon, lat) for *_, lon, lat in WARDS]
-    for i, ((wx, wy), (*_, area_km2, _pop, _lon, _lat)) in enumerate(zip(centres, WARDS, strict=True)):
+    for i, ((wx, wy), (*_, area_km2, _pop, _lon, _lat)) in enumerate(
+        zip(centres, WARDS, strict=True)
+    ):
         power = (X - wx) ** 2 + (Y - wy) ** 2 - _WEIGHT * area_km2 * 1e6 / np.pi
         closer = power < best
         best[closer] = power[closer]

@@ -139,7 +139,8 @@ class City:
                 # Values, not dtypes: a hand-made frame may hold text as ``str`` or
                 # ``object`` and a missing value as None or NaN; the loader settles both.
                 pd.testing.assert_frame_equal(
-                    _plain(gdf), _plain(theirs),
+                    _plain(gdf),
+                    _plain(theirs),
                     check_dtype=False,
                     check_index_type=False,
                 )

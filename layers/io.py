@@ -33,7 +33,6 @@ import pandas as pd
 import pyogrio
 import rasterio
 import xarray as xr
-from pyproj import CRS
 
 from layers._errors import LayerError
 from layers._text import to_ascii
@@ -141,8 +140,15 @@ def read_layer(path: str | os.PathLike[str], *, layer: str | None = None) -> gpd
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)
         return pyogrio.read_dataframe(path, layer=layer)
-    except (OSError, ValueError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
-        raise LayerError(f"{path}: cannot read layer {layer or ''}: {e}; fix: repair or re-export it")
+    except (
+        OSError,
+        ValueError,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+    ) as e:
+        raise LayerError(
+            f"{path}: cannot read layer {layer or ''}: {e}; fix: repair or re-export it"
+        ) from None
 
 
 def _osm_tag(other_tags: object, key: str) -> str | None:
@@ -178,7 +184,7 @@ def read_osm_roads(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     try:
-        import pyrosm  # noqa: PLC0415  (optional extra, imported only when used)
+        import pyrosm
     except ImportError:
         pyrosm = None
     if pyrosm is not None and path.name.lower().endswith(".pbf"):
@@ -306,7 +312,9 @@ def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
             values = src.read(1)
             transform, crs, nodata, tags = src.transform, src.crs, src.nodata, src.tags()
     except rasterio.errors.RasterioIOError as e:
-        raise LayerError(f"{path}: cannot read the raster ({e}); fix: re-export it as GeoTIFF")
+        raise LayerError(
+            f"{path}: cannot read the raster ({e}); fix: re-export it as GeoTIFF"
+        ) from None
     if transform.b != 0 or transform.d != 0 or abs(transform.a) != abs(transform.e):
         raise LayerError(
             f"{path}: the grid is rotated or its cells are not square ({transform}); "

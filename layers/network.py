@@ -9,6 +9,7 @@ lines where they cross and snaps ends that nearly touch a line onto it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import geopandas as gpd
 import networkx as nx
@@ -92,14 +93,16 @@ def node_lines(
     pieces: list[LineString] = []
     source: list[int] = []
     for i, geom in enumerate(geoms):
-        start = _key(*coords[i][0])
-        end = _key(*coords[i][-1])
+        first = _key(*coords[i][0])
+        last = _key(*coords[i][-1])
         cuts = sorted(
-            (d, xy) for xy, d in splits[i].items() if 0 < d < geom.length and xy not in (start, end)
+            (d, xy)
+            for xy, d in splits[i].items()
+            if 0 < d < geom.length and xy not in (first, last)
         )
-        stops = [(0.0, start), *cuts, (geom.length, end)]
-        for (d0, a), (d1, b) in zip(stops[:-1], stops[1:], strict=True):
-            if d1 - d0 < 10 ** -DECIMALS:
+        stops = [(0.0, first), *cuts, (geom.length, last)]
+        for (d0, a), (d1, b) in pairwise(stops):
+            if d1 - d0 < 10**-DECIMALS:
                 continue
             part = np.round(np.asarray(substring(geom, d0, d1).coords), DECIMALS)
             part[0], part[-1] = a, b
@@ -145,8 +148,12 @@ def node_roads(roads: gpd.GeoDataFrame, *, snap_m: float = 1.0) -> gpd.GeoDataFr
         lo = out["house_from"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         hi = out["house_to"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         frac0, frac1 = before / total, (before + lengths) / total
-        out["house_from"] = pd.array(np.round(lo + (hi - lo) * frac0), dtype="Float64").astype("Int64")
-        out["house_to"] = pd.array(np.round(lo + (hi - lo) * frac1), dtype="Float64").astype("Int64")
+        out["house_from"] = pd.array(np.round(lo + (hi - lo) * frac0), dtype="Float64").astype(
+            "Int64"
+        )
+        out["house_to"] = pd.array(np.round(lo + (hi - lo) * frac1), dtype="Float64").astype(
+            "Int64"
+        )
     return out
 
 

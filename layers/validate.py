@@ -159,9 +159,7 @@ def _single_parts(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    parts = [
-        p for p in shapely.get_parts(shapely.make_valid(geom)) if p.geom_type == "Polygon"
-    ]
+    parts = [p for p in shapely.get_parts(shapely.make_valid(geom)) if p.geom_type == "Polygon"]
     if not parts:
         return shapely.Polygon()
     return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
@@ -185,7 +183,9 @@ def _check_geometry(
     singled = _single_parts(geoms)
     changed = ~missing & (singled.geom_type != geoms.geom_type).to_numpy()
     if changed.any():
-        notes.append(f"{where}: rows {_ids(labels, changed)}: single-part multi geometry taken apart")
+        notes.append(
+            f"{where}: rows {_ids(labels, changed)}: single-part multi geometry taken apart"
+        )
     geoms = singled
     types = geoms.geom_type.to_numpy()
     wrong = ~missing & ~np.isin(types, spec.geometry)
@@ -280,8 +280,9 @@ def check_layer(
         ids = gdf[spec.id_column]
         dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
         if dup.any():
+            first = dup & ~ids.duplicated().to_numpy()
             problems.append(
-                f"{where}: duplicate {spec.id_column} {_ids(labels, dup & ~ids.duplicated().to_numpy())}"
+                f"{where}: duplicate {spec.id_column} {_ids(labels, first)}"
                 f" ({int(dup.sum())} rows); fix: make every {spec.id_column} unique"
             )
     declared = [c.name for c in spec.columns if c.name in gdf.columns]
@@ -321,9 +322,13 @@ def _check_column(
     return values.astype(pandas_dtype(col.dtype))
 
 
-def _check_dem(dem: xr.DataArray, where: str, city_crs: CRS | None, problems: list[str], notes: list[str]) -> xr.DataArray | None:
+def _check_dem(
+    dem: xr.DataArray, where: str, city_crs: CRS | None, problems: list[str], notes: list[str]
+) -> xr.DataArray | None:
     if dem.rio.crs is None:
-        problems.append(f"{where}: the DEM has no CRS; fix: write it with its CRS (gdal_edit.py -a_srs)")
+        problems.append(
+            f"{where}: the DEM has no CRS; fix: write it with its CRS (gdal_edit.py -a_srs)"
+        )
         return None
     if city_crs is not None and not CRS.from_user_input(dem.rio.crs).equals(city_crs):
         notes.append(f"{where}: DEM reprojected from {dem.rio.crs} to {city_crs.to_string()}")
@@ -402,7 +407,9 @@ def _check_cross(
         road_ids = set(roads["road_id"])
         labels = roads["road_id"].astype(str)
         if "parent_road_id" in roads:
-            orphan = (roads["parent_road_id"].notna() & ~roads["parent_road_id"].isin(road_ids)).to_numpy()
+            orphan = (
+                roads["parent_road_id"].notna() & ~roads["parent_road_id"].isin(road_ids)
+            ).to_numpy()
             if orphan.any():
                 problems.append(
                     f"{sources['roads']}: layer 'roads': rows {_ids(labels, orphan)}: "
@@ -507,7 +514,9 @@ def _check_dams(
                 "to the cell where the dam's river enters the flood domain"
             )
         elif np.isnan(dem.sel(x=x, y=y, method="nearest").item()):
-            problems.append(f"{dam}: entry cell ({x:.0f}, {y:.0f}) is a DEM hole; fix: fill the DEM")
+            problems.append(
+                f"{dam}: entry cell ({x:.0f}, {y:.0f}) is a DEM hole; fix: fill the DEM"
+            )
 
 
 def _city_crs(meta: dict[str, object], where: str, problems: list[str]) -> CRS | None:
@@ -554,13 +563,18 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
     city_crs = _city_crs(meta, "city.toml", problems) if meta else None
     dem: xr.DataArray | None = None
     try:
-        dem = _check_dem(read_grid(folder / "dem.tif", name="elevation"), "dem.tif", city_crs, problems, notes)
+        dem = _check_dem(
+            read_grid(folder / "dem.tif", name="elevation"), "dem.tif", city_crs, problems, notes
+        )
     except LayerError as e:
         problems.extend(e.problems)
     own_files = layer_sources(folder, meta)
     in_gpkg = gpkg_layers(folder / "city.gpkg")
     if not own_files and not in_gpkg:
-        problems.append(f"{folder / 'city.gpkg'}: no city.gpkg (or it has no layers); fix: write the layers into it")
+        problems.append(
+            f"{folder / 'city.gpkg'}: no city.gpkg (or it has no layers); "
+            "fix: write the layers into it"
+        )
     layers: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
     for name, spec in LAYERS.items():
@@ -570,7 +584,10 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
             file, layer = folder / "city.gpkg", name
         else:
             if spec.required and in_gpkg:
-                problems.append(f"city.gpkg: no layer '{name}'; fix: add it (or a {name}.gpkg/.geojson/.shp/.parquet file)")
+                problems.append(
+                    f"city.gpkg: no layer '{name}'; fix: add it "
+                    f"(or a {name}.gpkg/.geojson/.shp/.parquet file)"
+                )
             layers[name] = empty_layer(name, city_crs or "EPSG:4326")
             sources[name] = "city.gpkg"
             continue
@@ -604,8 +621,14 @@ def _assemble(
         grids[name] = None
         if file.exists():
             grid = read_grid(file, name=name)
-            if grid.shape != dem.shape or not np.allclose(grid.x, dem.x) or not np.allclose(grid.y, dem.y):
-                problems.append(f"{file.name}: grid differs from dem.tif; fix: write it on the DEM grid")
+            if (
+                grid.shape != dem.shape
+                or not np.allclose(grid.x, dem.x)
+                or not np.allclose(grid.y, dem.y)
+            ):
+                problems.append(
+                    f"{file.name}: grid differs from dem.tif; fix: write it on the DEM grid"
+                )
                 continue
             grid = grid.assign_coords(x=dem.x, y=dem.y).astype(dtype).rio.write_crs(crs)
             if name == "landuse":

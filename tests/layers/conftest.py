@@ -37,10 +37,22 @@ def small_city() -> City:
     mid = X0 + width / 2
     wards = _frame(
         [
-            {"ward_id": "W01", "name": "Phú Hội", "name_ascii": "Phu Hoi", "kind": "phuong",
-             "population": 9000, "area_km2": 0.54},
-            {"ward_id": "W02", "name": "Vĩnh Ninh", "name_ascii": "Vinh Ninh", "kind": "xa",
-             "population": 7000, "area_km2": 0.54},
+            {
+                "ward_id": "W01",
+                "name": "Phú Hội",
+                "name_ascii": "Phu Hoi",
+                "kind": "phuong",
+                "population": 9000,
+                "area_km2": 0.54,
+            },
+            {
+                "ward_id": "W02",
+                "name": "Vĩnh Ninh",
+                "name_ascii": "Vinh Ninh",
+                "kind": "xa",
+                "population": 7000,
+                "area_km2": 0.54,
+            },
         ],
         [box(X0, Y0 - height, mid, Y0), box(mid, Y0 - height, X0 + width, Y0)],
     )
@@ -53,10 +65,19 @@ def small_city() -> City:
     ]
     roads = _frame(
         [
-            {"road_id": r, "name": n, "name_ascii": layers.to_ascii(n), "road_class": c,
-             "bridge": b, "house_from": hf, "house_to": ht, "parent_road_id": p,
-             "alley_number": a, "free_speed_kmh": {"street": 30.0, "alley": 15.0}.get(c, 50.0),
-             "ward_id": w}
+            {
+                "road_id": r,
+                "name": n,
+                "name_ascii": layers.to_ascii(n),
+                "road_class": c,
+                "bridge": b,
+                "house_from": hf,
+                "house_to": ht,
+                "parent_road_id": p,
+                "alley_number": a,
+                "free_speed_kmh": {"street": 30.0, "alley": 15.0}.get(c, 50.0),
+                "ward_id": w,
+            }
             for r, n, c, b, hf, ht, p, a, w in road_rows
         ],
         [
@@ -70,53 +91,105 @@ def small_city() -> City:
         roads[col] = roads[col].astype("Int64")
     lights = _frame(
         [
-            {"light_id": f"L{i}", "road_id": "R1" if i < 3 else "R2",
-             "ward_id": "W01" if i < 3 else "W02", "circuit_id": "C1",
-             "status": "broken" if i == 4 else "working"}
+            {
+                "light_id": f"L{i}",
+                "road_id": "R1" if i < 3 else "R2",
+                "ward_id": "W01" if i < 3 else "W02",
+                "circuit_id": "C1",
+                "status": "broken" if i == 4 else "working",
+            }
             for i in range(6)
         ],
         [Point(X0 + 100 + 180 * i, y_street) for i in range(6)],
     )
     dams = _frame(
         [
-            {"dam_id": "ta-trach", "name": "Tả Trạch", "river": "Tả Trạch",
-             "normal_level_m": 45.0, "spillway_crest_m": 35.0, "spillway_width_m": 65.0,
-             "discharge_coeff": 2.0, "gate_count": 5,
-             "storage_levels_m": "[10.0, 45.0, 51.0]",
-             "storage_volumes_m3": "[0.0, 646000000.0, 900000000.0]",
-             "entry_x": X0 + 45.0, "entry_y": Y0 - 615.0}
+            {
+                "dam_id": "ta-trach",
+                "name": "Tả Trạch",
+                "river": "Tả Trạch",
+                "normal_level_m": 45.0,
+                "spillway_crest_m": 35.0,
+                "spillway_width_m": 65.0,
+                "discharge_coeff": 2.0,
+                "gate_count": 5,
+                "storage_levels_m": "[10.0, 45.0, 51.0]",
+                "storage_volumes_m3": "[0.0, 646000000.0, 900000000.0]",
+                "entry_x": X0 + 45.0,
+                "entry_y": Y0 - 615.0,
+            }
         ],
         [Point(X0 - 20000, Y0 - 30000)],
     )
     gauges = _frame(
         [
-            {"gauge_id": "kim-long", "name": "Kim Long", "kind": "river", "river": "Hương",
-             "alarm1_m": 1.0, "alarm2_m": 2.0, "alarm3_m": 3.5},
-            {"gauge_id": "rain-hue", "name": "Huế", "kind": "rain", "river": None,
-             "alarm1_m": np.nan, "alarm2_m": np.nan, "alarm3_m": np.nan},
+            {
+                "gauge_id": "kim-long",
+                "name": "Kim Long",
+                "kind": "river",
+                "river": "Hương",
+                "alarm1_m": 1.0,
+                "alarm2_m": 2.0,
+                "alarm3_m": 3.5,
+            },
+            {
+                "gauge_id": "rain-hue",
+                "name": "Huế",
+                "kind": "rain",
+                "river": None,
+                "alarm1_m": np.nan,
+                "alarm2_m": np.nan,
+                "alarm3_m": np.nan,
+            },
         ],
         [Point(X0 + 600, Y0 - 615), Point(X0 + 300, Y0 - 100)],
     )
     stations = _frame(
         [
-            {"team_id": "T1", "name": "Đội xuồng 1", "vehicle": "boat", "capacity_persons": 8,
-             "status": "available"},
-            {"team_id": "T2", "name": "Đội xe 2", "vehicle": "truck", "capacity_persons": 20,
-             "status": "off duty"},
+            {
+                "team_id": "T1",
+                "name": "Đội xuồng 1",
+                "vehicle": "boat",
+                "capacity_persons": 8,
+                "status": "available",
+            },
+            {
+                "team_id": "T2",
+                "name": "Đội xe 2",
+                "vehicle": "truck",
+                "capacity_persons": 20,
+                "status": "off duty",
+            },
         ],
         [Point(X0 + 30, y_street), Point(X0 + width - 30, y_street)],
     )
     shelters = _frame(
-        [{"shelter_id": "S1", "name": "Trường Quốc Học", "capacity_persons": 500,
-          "ward_id": "W02"}],
+        [
+            {
+                "shelter_id": "S1",
+                "name": "Trường Quốc Học",
+                "capacity_persons": 500,
+                "ward_id": "W02",
+            }
+        ],
         [Point(X0 + 900, Y0 - 200)],
     )
     households = _frame(
         [
-            {"household_id": "H1", "ward_id": "W01", "persons": 3, "vulnerable": "elderly",
-             "phone": "+84000000001"},
-            {"household_id": "H2", "ward_id": "W02", "persons": 5,
-             "vulnerable": "children,ill", "phone": "+84000000002"},
+            {
+                "household_id": "H1",
+                "ward_id": "W01",
+                "persons": 3,
+                "vulnerable": "elderly",
+                "phone": "+84000000001",
+            },
+            {
+                "household_id": "H2",
+                "ward_id": "W02",
+                "persons": 5,
+                "vulnerable": "children,ill",
+                "phone": "+84000000002",
+            },
         ],
         [Point(X0 + 130, y_street - 50), Point(X0 + 1000, y_street - 10)],
     )

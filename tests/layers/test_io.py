@@ -12,8 +12,8 @@ import pyogrio
 import pytest
 
 import layers
-from layers._toml import dumps_toml
 from layers import City
+from layers._toml import dumps_toml
 
 
 def write(gdf: gpd.GeoDataFrame, path: Path, driver: str) -> None:
@@ -43,7 +43,11 @@ def test_write_then_read_again_is_stable(small_city_dir: Path, tmp_path: Path) -
 
 def test_package_files_and_meta(small_city_dir: Path) -> None:
     assert {p.name for p in small_city_dir.iterdir()} == {
-        "city.toml", "city.gpkg", "dem.tif", "manning.tif", "landuse.tif"
+        "city.toml",
+        "city.gpkg",
+        "dem.tif",
+        "manning.tif",
+        "landuse.tif",
     }
     names = {name for name, _ in pyogrio.list_layers(small_city_dir / "city.gpkg")}
     assert names == set(layers.LAYER_NAMES)
@@ -70,8 +74,12 @@ def test_failed_write_leaves_nothing_behind(fresh_city: City, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("filename", "driver"),
-    [("stations.geojson", "GeoJSON"), ("stations.shp", "ESRI Shapefile"),
-     ("stations.gpkg", "GPKG"), ("stations.parquet", None)],
+    [
+        ("stations.geojson", "GeoJSON"),
+        ("stations.shp", "ESRI Shapefile"),
+        ("stations.gpkg", "GPKG"),
+        ("stations.parquet", None),
+    ],
 )
 def test_a_layer_from_its_own_file(
     city_copy: Path, fresh_city: City, filename: str, driver: str | None
@@ -148,10 +156,14 @@ def test_osm_roads_are_read_and_split_at_junctions(tmp_path: Path) -> None:
     roads = layers.read_layer(path)
     assert roads.crs.to_epsg() == 4326
     assert roads.set_index("road_id")["road_class"].to_dict() == {
-        "osm10": "arterial", "osm11": "street", "osm12": "alley"
+        "osm10": "arterial",
+        "osm11": "street",
+        "osm12": "alley",
     }
     assert roads.set_index("road_id")["bridge"].to_dict() == {
-        "osm10": False, "osm11": True, "osm12": False
+        "osm10": False,
+        "osm11": True,
+        "osm12": False,
     }
     assert roads.loc[0, "name_ascii"] == "Le Loi"
     noded = layers.node_roads(roads.to_crs(32648))

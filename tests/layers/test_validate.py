@@ -182,7 +182,10 @@ def test_dam_point_may_lie_outside_but_not_its_entry_cell(write_bad: WriteBad) -
 
     problem = one(problems_of(write_bad(entry_outside)), "dam ta-trach", "entry cell")
     assert "outside the DEM grid" in problem
-    assert not any("layer 'dams'" in p and "outside the DEM extent" in p for p in problems_of(write_bad(entry_outside)))
+    assert not any(
+        "layer 'dams'" in p and "outside the DEM extent" in p
+        for p in problems_of(write_bad(entry_outside))
+    )
 
 
 def test_dam_storage_table_checks(write_bad: WriteBad) -> None:
@@ -276,8 +279,15 @@ def test_single_part_multi_geometry_is_taken_apart(city_copy: Path, fresh_city: 
 
 
 def test_toml_writer_round_trips() -> None:
-    meta = {"name": "Huế", "crs": "EPSG:32648", "synthetic": True, "n": 3, "x": 0.5,
-            "list": [1, 2.5, "a"], "sources": {"dem": "x \"quoted\"", "deep": {"k": "v"}}}
+    meta = {
+        "name": "Huế",
+        "crs": "EPSG:32648",
+        "synthetic": True,
+        "n": 3,
+        "x": 0.5,
+        "list": [1, 2.5, "a"],
+        "sources": {"dem": 'x "quoted"', "deep": {"k": "v"}},
+    }
     assert tomllib.loads(dumps_toml(meta)) == meta
     with pytest.raises(TypeError):
         dumps_toml({"bad": object()})

@@ -1,0 +1,94 @@
+"""``twin layers check|info`` and ``twin demo``: exit codes, output, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import layers
+from api.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def good_city(city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The API tests' small city (tests/api/conftest.py), copied."""
+    return Path(shutil.copytree(city_path, tmp_path_factory.mktemp("cli") / "city"))
+
+
+@pytest.fixture
+def bad_city(good_city: Path, tmp_path: Path) -> Path:
+    city = layers.load_city(good_city)
+    city.wards.loc[0, "population"] = -3
+    city.stations.loc[1, "vehicle"] = "bicycle"
+    city.dem[2, 2] = np.nan
+    return layers.write_city(city, tmp_path / "bad")
+
+
+def test_check_good_city_exits_0(good_city: Path) -> None:
+    result = runner.invoke(app, ["layers", "check", str(good_city)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_check_bad_city_prints_every_problem_and_exits_2(bad_city: Path) -> None:
+    result = runner.invoke(app, ["layers", "check", str(bad_city)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert "3 problems" in result.output
+    for needle in ("negative 'population'", "'vehicle' is bicycle", "1 nodata cells"):
+        assert needle in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_missing_folder_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["layers", "check", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_info_summarises(good_city: Path) -> None:
+    result = runner.invoke(app, ["layers", "info", str(good_city)])
+    assert result.exit_code == 0, result.output
+    for needle in ("EPSG:32648", "population", "36,000", "60 x 60 cells of 20 m", "roads"):
+        assert needle in result.output
+    bad = runner.invoke(app, ["layers", "info", str(good_city.parent / "nowhere")])
+    assert bad.exit_code == 2
+
+
+def test_demo_writes_map_and_summary(good_city: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["demo", "--city", str(good_city), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["population"] == 36000 and summary["counts"]["wards"] == 4
+    html = (out / "map.html").read_text(encoding="utf-8")
+    # Layer names, and the roads (folium writes their names as JSON \\u escapes).
+    for needle in ("wards", "roads", "gauges", "dam entries", "stations", "shelters"):
+        assert needle in html
+    assert json.dumps("Lê Lợi")[1:-1] in html and "leaflet" in html.lower()
+
+
+def test_demo_on_a_bad_city_exits_2(bad_city: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--city", str(bad_city), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "problems" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["layers", "--help"],
+        ["layers", "check", "--help"],
+        ["layers", "info", "--help"],
+        ["demo", "--help"],
+    ],
+)
+def test_help(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "Usage" in result.output
