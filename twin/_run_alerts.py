@@ -19,6 +19,7 @@ from twin.alerts import (
     CapMessage,
     GaugeExceedance,
     WardImpact,
+    alarm_levels_from_gauges,
     gauge_exceedances,
     issue_alerts,
     write_alerts,
@@ -151,7 +152,10 @@ def issue_run_alerts(
         ``severity``, ``headline``), and ``writer(folder)`` that writes one XML file per
         message and returns the file names.
     """
-    rules = AlertRules(status=status)  # type: ignore[arg-type]
+    rules = AlertRules(
+        status=status,  # type: ignore[arg-type]
+        gauge_alarm_levels=alarm_levels_from_gauges(city.gauges),
+    )
     wards = ward_impacts_for_alerts(impact, city, start=start)
     gauges = _gauge_events(impact, city, start, rules)
     issued_at = now if now is not None else start.to_pydatetime()

@@ -23,6 +23,7 @@ __all__ = [
     "idw_weights",
     "resample_grid",
     "series_to_dataarray",
+    "step_series",
 ]
 
 #: Spacing (m) of the grid a spatially varying rain field is computed on; the model regrids it.
@@ -127,8 +128,11 @@ def series_to_dataarray(
     )
 
 
-def _step_series(edges_s: npt.NDArray[np.float64], values: npt.NDArray[np.float64]) -> tuple:
-    """Sample points of a piecewise-constant series for linear interpolation."""
+def step_series(
+    edges_s: npt.NDArray[np.float64], values: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Sample points of a piecewise-constant series (block ``k`` over ``edges_s[k:k+2]``) for
+    a consumer that interpolates linearly: two samples per block, 1 s apart at the edges."""
     t = [0.0] if edges_s[0] > 0 else []
     v = [0.0] if edges_s[0] > 0 else []
     for k, val in enumerate(values):
@@ -222,7 +226,7 @@ def rain_grid_coords(elevation: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _design_rain(rain: DesignRain, elevation: xr.DataArray, crs: Any) -> tuple[xr.DataArray, float]:
     edges, unit = design_hyetograph(rain)
-    t, v = _step_series(edges, unit)
+    t, v = step_series(edges, unit)
     time = {"time": ("time", t, {"units": "s"})}
     if rain.points is None:
         total = 1.0 if rain.shape == "hyetograph" else float(rain.total_mm or 0.0)
@@ -291,8 +295,8 @@ def _gauge_rain(rain: GaugeRain, city: Any, elevation: xr.DataArray) -> tuple[xr
         own = np.repeat(np.asarray(g.mm, dtype=float) / (dt / 3600.0), 1)
         k = np.clip(((edges[:-1] - t0) // dt).astype(int), 0, None)
         blocks[:, j] = np.where(k < own.size, own[np.minimum(k, own.size - 1)], 0.0)
-    t, _ = _step_series(edges, blocks[:, 0])
-    values = np.vstack([_step_series(edges, blocks[:, j])[1] for j in range(blocks.shape[1])]).T
+    t, _ = step_series(edges, blocks[:, 0])
+    values = np.vstack([step_series(edges, blocks[:, j])[1] for j in range(blocks.shape[1])]).T
     da = gauge_rain_field(xy, t, values, elevation, power=rain.idw_power)
     mean_total = float(da.mean(("y", "x")).integrate("time") / 3600.0)
     return da, mean_total
@@ -359,6 +363,14 @@ def _dam_release(
     )
 
 
+def onto_grid(x: float, y: float, grid: xr.DataArray) -> tuple[float, float]:
+    """A point moved onto the grid's outer cells if it lies in the strip that coarsening
+    trimmed off (the points were checked against the DEM before)."""
+    xs = np.asarray(grid["x"], dtype=float)
+    ys = np.asarray(grid["y"], dtype=float)
+    return float(np.clip(x, xs.min(), xs.max())), float(np.clip(y, ys.min(), ys.max()))
+
+
 def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forcing:
     """All model inputs of ``scenario`` over ``city``: grid, rain, inflows, boundaries, water.
 
@@ -388,9 +400,8 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
         dam = dams.loc[op.dam_id]
         release, table = _dam_release(op, dam, scenario, engine)
         forcing.dam_operations[op.dam_id] = table
-        forcing.inflows.append(
-            PointInflow(f"dam {op.dam_id}", float(dam["entry_x"]), float(dam["entry_y"]), release)
-        )
+        x, y = onto_grid(float(dam["entry_x"]), float(dam["entry_y"]), elevation)
+        forcing.inflows.append(PointInflow(f"dam {op.dam_id}", x, y, release))
     for i, inflow in enumerate(scenario.inflows):
         if inflow.dam_id is not None:
             dam = dams.loc[inflow.dam_id]
@@ -402,6 +413,7 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
             if isinstance(inflow.discharge_m3s, list)
             else float(inflow.discharge_m3s)
         )
+        x, y = onto_grid(x, y, elevation)
         forcing.inflows.append(PointInflow(inflow.name or f"inflow {i}", x, y, q))
     for b in scenario.boundaries:
         level: float | xr.DataArray | None = (

@@ -10,7 +10,7 @@ import xarray as xr
 
 from twin._errors import TwinError
 
-__all__ = ["dam_release_from_sensors", "series_seconds"]
+__all__ = ["dam_release_from_sensors", "held_series", "series_seconds"]
 
 
 def series_seconds(series: pd.Series, origin: pd.Timestamp) -> np.ndarray:
@@ -20,13 +20,37 @@ def series_seconds(series: pd.Series, origin: pd.Timestamp) -> np.ndarray:
     return np.asarray((idx - origin.tz_convert("UTC")).total_seconds(), dtype=float)
 
 
+def held_series(
+    series: pd.Series, origin: pd.Timestamp, end: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times (s after ``origin``) and values of a reading series over [origin, end].
+
+    The value at ``origin`` is interpolated between the readings around it (or the first
+    reading's, when none is earlier); after the last reading the value holds to ``end``.
+    """
+    s = series[~series.index.duplicated(keep="last")].sort_index()
+    t = series_seconds(s, origin)
+    v = s.to_numpy(dtype=float)
+    horizon = (end - origin).total_seconds()
+    inside = (t > 0) & (t < horizon)
+    times = np.concatenate([[0.0], t[inside], [horizon]])
+    values = np.interp(times, t, v)  # np.interp holds the end values outside the readings
+    return times, values
+
+
 def dam_release_from_sensors(
-    engine: Any, dam_id: str, start: pd.Timestamp, end: pd.Timestamp
+    engine: Any,
+    dam_id: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    readings_until: pd.Timestamp | None = None,
 ) -> tuple[xr.DataArray, pd.DataFrame]:
     """A dam's measured outflow (good readings only) from ``start`` to ``end`` as a release.
 
-    The last good reading at or before ``start`` is held until the first one after it; after
-    the last reading the release holds its last value (persistence).
+    Between readings the release is linear; at ``start`` it is interpolated from the readings
+    around it; after the last reading it holds its last value (persistence). A nowcast gives
+    ``readings_until`` (its ``at``) so that no later reading is used.
 
     Returns
     -------
@@ -43,7 +67,8 @@ def dam_release_from_sensors(
     from twin.sensors import latest_good, series
 
     engine = engine if engine is not None else make_engine()
-    q = series(engine, dam_id, "outflow", start.to_pydatetime(), end.to_pydatetime())
+    last = min(end, readings_until) if readings_until is not None else end
+    q = series(engine, dam_id, "outflow", start.to_pydatetime(), last.to_pydatetime())
     before = latest_good(engine, dam_id, "outflow", at=start.to_pydatetime())
     if before is not None:
         q = pd.concat([pd.Series([before.value], index=[pd.Timestamp(before.time)]), q])
@@ -52,15 +77,8 @@ def dam_release_from_sensors(
             f"dams: no good outflow reading of dam {dam_id!r} by {end.isoformat()}; "
             "ingest its sensor feed or give a release schedule"
         )
-    q = q[~q.index.duplicated(keep="last")].sort_index()
-    t = series_seconds(q, start)
-    t = np.maximum(t, 0.0)
-    keep = np.concatenate([t[1:] > t[:-1], [True]])
-    t, v = t[keep], q.to_numpy(dtype=float)[keep]
-    if t.size == 1 or t[-1] < (end - start).total_seconds():
-        t = np.append(t, (end - start).total_seconds())
-        v = np.append(v, v[-1])
-    level = series(engine, dam_id, "water_level", start.to_pydatetime(), end.to_pydatetime())
+    t, v = held_series(q, start, end)
+    level = series(engine, dam_id, "water_level", start.to_pydatetime(), last.to_pydatetime())
     lv = (
         np.interp(t, series_seconds(level, start), level.to_numpy(dtype=float))
         if not level.empty

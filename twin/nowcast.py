@@ -3,9 +3,10 @@
 What drives a nowcast
 ---------------------
 - rain: every rain gauge of the city with good readings (:func:`twin.sensors.rain_rate`),
-  averaged over 15-minute bins and spread over the grid by inverse distance (a gauge without
-  a reading in a bin drops out of that bin); after ``at`` the rain is the forecast given
-  (``forecast_rain_mm_h``: a number, or a DataArray over time in hours after ``at``), or none;
+  as 15-minute blocks (the mean rate of the readings in each) spread over the grid by inverse
+  distance (a gauge without a reading in a block drops out of it); after ``at`` the rain is
+  the forecast given (``forecast_rain_mm_h``: a number, or a DataArray over ``time`` in hours
+  after ``at``, uniform over the grid), or none;
 - dams: each dam's measured outflow (:func:`twin._sensor_forcing.dam_release_from_sensors`),
   held at its last good value after the last reading (persistence); a dam without readings
   releases nothing and is named in the summary's ``forcing_notes``;
@@ -35,8 +36,15 @@ from sqlalchemy import Engine
 
 from twin._errors import TwinError
 from twin._scenario_check import load_city_cached
-from twin._scenario_forcing import Forcing, PointInflow, gauge_rain_field, resample_grid
-from twin._sensor_forcing import dam_release_from_sensors, series_seconds
+from twin._scenario_forcing import (
+    Forcing,
+    PointInflow,
+    gauge_rain_field,
+    onto_grid,
+    resample_grid,
+    step_series,
+)
+from twin._sensor_forcing import dam_release_from_sensors, held_series
 from twin.db import make_engine
 from twin.run import Progress, RunResult, execute
 
@@ -91,50 +99,46 @@ def _rain_forcing(
     forecast: float | xr.DataArray | None,
     notes: list[str],
 ) -> xr.DataArray | None:
+    """Rain (mm/h) in 15-minute blocks: gauges by IDW up to ``at``, the forecast after."""
     from twin.sensors import rain_rate
 
     gauges = city.gauges[city.gauges["kind"].astype(str) == "rain"]
-    bins = pd.date_range(origin, end, freq=_BIN)
-    if bins[-1] < end:
-        bins = bins.append(pd.DatetimeIndex([end]))
-    observed = np.full((bins.size, len(gauges)), np.nan)
+    edges = pd.date_range(origin, end, freq=_BIN)
+    if edges[-1] < end:
+        edges = edges.append(pd.DatetimeIndex([end]))
+    edges_s = np.asarray((edges - origin).total_seconds(), dtype=float)
+    observed = np.full((edges.size - 1, len(gauges)), np.nan)
     xy = []
     for j, (_, g) in enumerate(gauges.iterrows()):
         xy.append((float(g.geometry.x), float(g.geometry.y)))
-        rate = rain_rate(
-            engine,
-            str(g["gauge_id"]),
-            (origin - pd.Timedelta(_BIN)).to_pydatetime(),
-            at.to_pydatetime(),
-        )
+        rate = rain_rate(engine, str(g["gauge_id"]), origin.to_pydatetime(), at.to_pydatetime())
         if rate.empty:
             notes.append(f"rain gauge {g['gauge_id']}: no good reading before {at.isoformat()}")
             continue
+        # a reading at t is the mean rate over the interval ending at t: the block before t
         binned = rate.resample(_BIN, label="left", closed="right").mean()
         binned.index = pd.DatetimeIndex(binned.index).tz_convert("UTC")
-        observed[:, j] = binned.reindex(bins).to_numpy(dtype=float)
-    after = bins >= at
+        observed[:, j] = binned.reindex(edges[:-1]).to_numpy(dtype=float)
+    after = edges[:-1] >= at
     observed[after, :] = np.nan
-    t_s = np.asarray((bins - origin).total_seconds(), dtype=float)
-    field = None
+    if isinstance(forecast, xr.DataArray):
+        mid_h = ((edges_s[:-1] + edges_s[1:]) / 2 - (at - origin).total_seconds()) / 3600.0
+        fc = np.nan_to_num(np.interp(mid_h, forecast["time"].values, forecast.values))
+    else:
+        fc = np.full(edges.size - 1, float(forecast or 0.0))
+    fc = np.where(after, fc, 0.0)
+    if not (np.isfinite(observed).any() or fc.any()):
+        return None
+    t, fc_t = step_series(edges_s, fc)
     if len(gauges) and np.isfinite(observed).any():
-        field = gauge_rain_field(xy, t_s, observed, elevation)
-        field = field.where(xr.DataArray(~after, dims="time"), 0.0)
-    if forecast is not None:
-        lead = (at - origin).total_seconds()
-        if isinstance(forecast, xr.DataArray):
-            fc = forecast.assign_coords(
-                time=np.asarray(forecast["time"].values, dtype=float) * 3600.0 + lead
-            )
-            fc_t = fc.interp(time=t_s).fillna(0.0)
-        else:
-            fc_t = xr.DataArray(np.full(t_s.size, float(forecast)), dims="time")
-        fc_t = fc_t.where(xr.DataArray(after, dims="time"), 0.0)
-        fc_t = fc_t.assign_coords(time=("time", t_s, {"units": "s"}))
-        field = fc_t if field is None else field + fc_t
-    if field is not None:
-        field.name = "rain"
-        field.attrs["units"] = "mm h-1"
+        cols = [step_series(edges_s, observed[:, j])[1] for j in range(len(gauges))]
+        field = gauge_rain_field(xy, t, np.vstack(cols).T, elevation) + xr.DataArray(
+            fc_t, dims="time"
+        )
+    else:
+        field = xr.DataArray(fc_t, coords={"time": ("time", t, {"units": "s"})}, dims="time")
+    field.name = "rain"
+    field.attrs["units"] = "mm h-1"
     return field
 
 
@@ -170,14 +174,15 @@ def nowcast_forcing(
     for _, dam in city.dams.iterrows():
         dam_id = str(dam["dam_id"])
         try:
-            release, table = dam_release_from_sensors(engine, dam_id, origin, end)
+            release, table = dam_release_from_sensors(
+                engine, dam_id, origin, end, readings_until=at
+            )
         except TwinError:
             notes.append(f"dam {dam_id}: no good outflow reading; no release")
             continue
         forcing.dam_operations[dam_id] = table
-        forcing.inflows.append(
-            PointInflow(f"dam {dam_id}", float(dam["entry_x"]), float(dam["entry_y"]), release)
-        )
+        x, y = onto_grid(float(dam["entry_x"]), float(dam["entry_y"]), elevation)
+        forcing.inflows.append(PointInflow(f"dam {dam_id}", x, y, release))
     from twin.sensors import latest_good, series
 
     level = series(engine, lagoon_gauge, "water_level", origin.to_pydatetime(), at.to_pydatetime())
@@ -189,10 +194,7 @@ def nowcast_forcing(
         forcing.boundaries.append((lagoon_edge, "free", None))
         lagoon_now = None
     else:
-        level = level[~level.index.duplicated(keep="last")].sort_index()
-        t = np.maximum(series_seconds(level, origin), 0.0)
-        keep = np.concatenate([t[1:] > t[:-1], [True]])
-        t, v = t[keep], level.to_numpy(dtype=float)[keep]
+        t, v = held_series(level, origin, end)
         edge_bed = _edge_bed(elevation, lagoon_edge)
         if v.min() < edge_bed:
             notes.append(
@@ -200,8 +202,6 @@ def nowcast_forcing(
                 f"{edge_bed:.2f} m: raised to it"
             )
             v = np.maximum(v, edge_bed)
-        t = np.append(t, max((end - origin).total_seconds(), t[-1] + 1.0))
-        v = np.append(v, v[-1])
         da = xr.DataArray(
             v, coords={"time": ("time", t, {"units": "s"})}, dims="time", attrs={"units": "m"}
         )

@@ -42,7 +42,8 @@ def built_up_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_] | None
     """Built-up cells of the city's land-use grid on the flood grid (nearest cell), or None.
 
     A string land-use grid is built-up where its value is one of :data:`BUILT_UP_CLASSES`; an
-    integer grid uses its ``flag_values``/``flag_meanings`` attributes to find those names.
+    integer grid uses its ``flag_values``/``flag_meanings`` attributes to find those names, or
+    else the codes of :data:`layers.grids.LANDUSE` (``urban`` = 2).
     """
     landuse = getattr(city, "landuse", None)
     if landuse is None:
@@ -53,6 +54,10 @@ def built_up_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_] | None
         return np.isin(values.astype(str), list(BUILT_UP_CLASSES))
     meanings = str(landuse.attrs.get("flag_meanings", "")).split()
     flags = np.atleast_1d(landuse.attrs.get("flag_values", []))
+    if not meanings:
+        from layers.grids import LANDUSE
+
+        flags, meanings = np.array(list(LANDUSE.values())), list(LANDUSE)
     codes = [f for f, m in zip(flags, meanings, strict=False) if m.lower() in BUILT_UP_CLASSES]
     if not codes:
         return None
@@ -82,8 +87,9 @@ def assess_impact(
     Returns
     -------
     Impact
-        With ``totals``: people in > 0.1/0.5/1/2 m, people per hazard class, flooded area,
-        roads cut per vehicle, lights in water, circuits to switch off, wards cut off.
+        With ``totals``: wards, population, people in > 0.1/0.5/1/2 m, people per hazard
+        class, flooded area, roads cut per vehicle, wards cut off (ids), lights in water,
+        broken lights in flooded streets, number of circuits to switch off.
     """
     wards = ward_impact(result, city.wards, built_up=built_up_grid(city, result), start=start)
     roads = road_impact(result, city.roads, start=start)
@@ -100,6 +106,7 @@ def assess_impact(
     summary = gauge_summary(levels)
     dams = dam_summary(city.dams, dam_operations or {})
     totals: dict[str, Any] = {
+        "wards": len(wards),
         "population": int(wards["population"].sum()),
         "flooded_area_km2": float(wards["flooded_area_km2"].sum()),
         "max_depth_m": float(np.nan_to_num(result["max_depth"].max().item())),
@@ -108,7 +115,7 @@ def assess_impact(
         "wards_cut_off_car": sorted(wards.loc[wards["cut_off_car"], "ward_id"].astype(str)),
         "lights_in_water": int(lights["in_water"].sum()),
         "broken_lights_in_flooded_streets": int(lights["broken_in_flooded_street"].sum()),
-        "circuits_to_switch_off": circuits["circuit_id"].astype(str).tolist(),
+        "circuits_to_switch_off": len(circuits),
     }
     for col in wards.columns:
         if col.startswith("people_"):
