@@ -42,38 +42,19 @@ __all__ = [
 ACCEPT_CONFIDENCE = 0.75
 #: ... and only when it is ahead of the second-best by at least this much.
 ACCEPT_MARGIN = 0.08
+#: Road names (best first) that candidates are made from.
+MAX_NAMES = 8
 #: Candidates under this confidence are not shown.
 MIN_CANDIDATE_CONFIDENCE = 0.45
 #: Windows of the text whose similarity to a name is under this are ignored (0-100).
 _MIN_NAME_SCORE = 70.0
+#: A road whose name holds a number ("số 13") matched by words with another number.
+NUMBER_MISMATCH_FACTOR = 0.6
 #: A road named without a house number: never precise enough to accept on its own.
 NO_NUMBER_FACTOR = 0.7
 #: Metres per house number inside an alley whose segments carry no house range.
 ALLEY_M_PER_HOUSE = 4.0
 
-_FILLER = {
-    "so",
-    "nha",
-    "duong",
-    "d",
-    "pho",
-    "phuong",
-    "p",
-    "xa",
-    "tp",
-    "thanh",
-    "hue",
-    "thua",
-    "thien",
-    "o",
-    "tai",
-    "gan",
-    "quan",
-    "huyen",
-    "khu",
-    "vuc",
-    "to",
-}
 _ALLEY_WORDS = r"(?:kiet|k|hem|h|ngo|ngach)"
 _RE_ALLEY = re.compile(rf"\b{_ALLEY_WORDS}\s*\.?\s*(\d+)(?:\s*/\s*(\d+))?")
 _RE_SLASH = re.compile(r"\b(\d+)\s*/\s*(\d+)(?:\s*/\s*\d+)*[a-z]?\b")
@@ -150,7 +131,7 @@ def parse_address(text: str) -> ParsedAddress:
             if m:
                 house = int(m.group(1))
                 rest = rest[m.end() :]
-    words = tuple(w for w in rest.replace("/", " ").split() if w not in _FILLER)
+    words = tuple(rest.replace("/", " ").split())
     return ParsedAddress(folded, house, alley, alley_house, words)
 
 
@@ -242,11 +223,20 @@ class GeocodeIndex:
         self._ward_tree = shapely.STRtree(self.ward_polys)
         # A road name (folded) -> rows; alleys are reached through their parent's name.
         by_name: dict[str, list[int]] = {}
+        self.canonical: dict[str, str] = {}
         is_alley = self.parent != ""
         for i, name in enumerate(self.road_names):
             if not is_alley[i]:
-                by_name.setdefault(fold(name), []).append(i)
+                key = fold(name)
+                by_name.setdefault(key, []).append(i)
+                self.canonical[key] = key
+                # "Đường quy hoạch số 13" is also said "quy hoạch số 13" (not "Dương ...")
+                if unicodedata.normalize("NFC", name).lower().startswith("đường "):
+                    alias = key.removeprefix("duong ")
+                    by_name.setdefault(alias, []).append(i)
+                    self.canonical.setdefault(alias, key)
         self.names = list(by_name)
+        self.name_digits = [_digits(n) for n in self.names]
         self.rows_by_name = by_name
         self.row_of_road = {str(rid): i for i, rid in enumerate(self.road_ids)}
         self.alleys: dict[tuple[str, int], list[int]] = {}
@@ -254,8 +244,8 @@ class GeocodeIndex:
             parent_row = self.row_of_road.get(self.parent[i])
             if parent_row is None or self.alley_number[i] < 0:
                 continue
-            key = (fold(self.road_names[parent_row]), int(self.alley_number[i]))
-            self.alleys.setdefault(key, []).append(int(i))
+            alley_key = (fold(self.road_names[parent_row]), int(self.alley_number[i]))
+            self.alleys.setdefault(alley_key, []).append(i)
         self.ward_keys = [_strip_ward_kind(fold(self.ward_names[w])) for w in self.ward_ids]
 
     def ward_at(self, x: float, y: float) -> str | None:
@@ -288,9 +278,14 @@ def geocode(text: str, index: GeocodeIndex, *, limit: int = 5) -> GeocodeResult:
         return GeocodeResult(text, "not_found", ())
     windows, spans = _windows(words)
     road_scores = _best_scores(windows, spans, index.names)
+    for j, (score, (a, b)) in list(road_scores.items()):
+        # a number inside a road name must be said: "số 13" is not "số 14"
+        if index.name_digits[j] and index.name_digits[j] != _digits(" ".join(words[a:b])):
+            road_scores[j] = (score * NUMBER_MISMATCH_FACTOR, (a, b))
     ward_scores = _best_scores(windows, spans, index.ward_keys)
     candidates: list[Candidate] = []
-    for name_i, (score, span) in road_scores.items():
+    best_names = sorted(road_scores.items(), key=lambda kv: -kv[1][0])[:MAX_NAMES]
+    for name_i, (score, span) in best_names:
         ward_here = _ward_outside(ward_scores, span, index)
         candidates.extend(_road_candidates(index, index.names[name_i], score, parsed, ward_here))
     if not candidates:
@@ -302,6 +297,11 @@ def geocode(text: str, index: GeocodeIndex, *, limit: int = 5) -> GeocodeResult:
             candidates.append(Candidate(label, None, wid, c.x, c.y, conf, {"ward_score": score}))
     candidates = [c for c in candidates if c.confidence >= MIN_CANDIDATE_CONFIDENCE]
     candidates.sort(key=lambda c: (-c.confidence, c.label))
+    # one place said one way: segments that share a boundary number, or an alias of a name
+    unique: dict[str, Candidate] = {}
+    for c in candidates:
+        unique.setdefault(c.label, c)
+    candidates = list(unique.values())
     candidates = candidates[:limit]
     if not candidates:
         return GeocodeResult(text, "not_found", ())
@@ -353,12 +353,10 @@ def _road_candidates(
     sim = score / 100.0
     out: list[Candidate] = []
     if p.alley is not None:
-        alley_rows = index.alleys.get((name, p.alley), [])
+        alley_rows = index.alleys.get((index.canonical[name], p.alley), [])
         if alley_rows:
-            for i in alley_rows:
-                pt, fac = _along(index, i, p.alley_house, alley=True)
-                out.append(_candidate(index, i, pt, sim, 1.0 if fac else 0.95, ward, p, name))
-            return out
+            i, pt, in_range = _in_alley(index, alley_rows, p.alley_house)
+            return [_candidate(index, i, pt, sim, 1.0 if in_range else 0.95, ward, p, name)]
         # the data lack the alley: its mouth at house number N on the road
         p = ParsedAddress(p.folded, p.alley, None, None, p.words)
         number_factor = 0.8
@@ -399,6 +397,44 @@ def _road_candidates(
         pt, _ = _along(index, i, p.house, alley=False)
         out.append(_candidate(index, i, pt, sim, 0.8, ward, p, name))
     return out
+
+
+def _in_alley(index: GeocodeIndex, rows: list[int], house: int | None) -> tuple[int, Any, bool]:
+    """Segment and point of house ``house`` in an alley made of ``rows`` (None: its mouth).
+
+    With house ranges, the segment that holds the number; otherwise
+    :data:`ALLEY_M_PER_HOUSE` metres per number from the mouth, the end nearest the parent
+    road, along the segment there.
+    """
+    if house is not None:
+        for i in rows:
+            lo, hi = index.house_from[i], index.house_to[i]
+            if 0 <= lo <= house <= hi and hi > lo:
+                frac = (house - lo) / (hi - lo)
+                return (
+                    i,
+                    shapely.line_interpolate_point(index.lines[i], frac, normalized=True),
+                    True,
+                )
+    parent_row = index.row_of_road.get(str(index.parent[rows[0]]))
+    parent = index.lines[parent_row] if parent_row is not None else None
+    best = (np.inf, rows[0], False)
+    for i in rows:
+        line = index.lines[i]
+        for at_end in (False, True):
+            end = shapely.get_point(line, -1 if at_end else 0)
+            gap = float(shapely.distance(end, parent)) if parent is not None else 0.0
+            if gap < best[0]:
+                best = (gap, i, at_end)
+    _gap, i, at_end = best
+    length = float(index.lengths[i])
+    dist = 0.0 if house is None else min(house * ALLEY_M_PER_HOUSE, length)
+    pt = shapely.line_interpolate_point(index.lines[i], length - dist if at_end else dist)
+    return i, pt, house is None
+
+
+def _digits(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\d+", text))
 
 
 def _along(index: GeocodeIndex, i: int, house: int | None, *, alley: bool) -> tuple[Any, bool]:

@@ -21,7 +21,7 @@ Three graphs per flood state, cached, searched with :func:`scipy.sparse.csgraph.
 
 One search from the caller on the reversed graph gives the travel time of every team at once.
 The caller is snapped to the nearest road edge (entering it from either end) and, for boats,
-also to the flooded cell around them; a caller off the road walks the last stretch at
+also to the nearest flooded cell within that reach; a caller off the road walks the last stretch at
 :data:`WALK_KMH`.
 """
 
@@ -66,7 +66,7 @@ __all__ = [
 
 SAMPLE_M = 10.0
 DEFAULT_HORIZON_S = 2 * 3600.0
-BOAT_CELL_M = 25.0
+BOAT_CELL_M = 40.0
 TRANSFER_S = 600.0
 WALK_KMH = 4.0
 LAUNCH_M = 50.0
@@ -187,6 +187,12 @@ class _Graph:
     edge_speed: dict[str, npt.NDArray[np.float64]]  # layer -> speed km/h per edge
     cell_xy: npt.NDArray[np.float64]  # boat cells, (C, 2)
     cell_lookup: Any  # callable (x, y) -> cell node or -1
+    matrix: csr_matrix = field(init=False)
+    lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        size = self.sink + 1 + _N_SLOTS
+        self.matrix = csr_matrix((self.data, self.indices, self.indptr), shape=(size, size))
 
 
 _MODE_NAMES = ("truck", "car", "trailer", "boat", "transfer", "boat")  # code -> leg mode
@@ -232,11 +238,15 @@ class RoadNetwork:
         frac = within / np.repeat(n_samp - 1, n_samp)
         pts = shapely.line_interpolate_point(lines[edge_of], frac, normalized=True)
         self.sample_xy = shapely.get_coordinates(pts)
+        self.edge_coords = [
+            [(float(x), float(y)) for x, y in shapely.get_coordinates(line)] for line in lines
+        ]
         self._node_tree = cKDTree(self.node_xy)
         self._edge_tree = shapely.STRtree(lines)
         self.crs = pyproj.CRS.from_user_input(crs if crs is not None else roads.crs)
         self._to_lonlat = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
         self._cache: OrderedDict[tuple[Any, ...], _Graph] = OrderedDict()
+        self._edge_cache: OrderedDict[tuple[Any, ...], EdgeFlood] = OrderedDict()
         self._lock = threading.Lock()
 
     # ----------------------------------------------------------------- flood on edges
@@ -248,6 +258,19 @@ class RoadNetwork:
         if flood is None:
             zero = np.zeros(n_e)
             return EdgeFlood(zero, zero, zero)
+        key = ("edges", flood.token, horizon_s)
+        with self._lock:
+            cached = self._edge_cache.get(key)
+        if cached is not None:
+            return cached
+        result = self._edge_flood(flood, horizon_s)
+        with self._lock:
+            self._edge_cache[key] = result
+            while len(self._edge_cache) > _CACHE_SIZE:
+                self._edge_cache.popitem(last=False)
+        return result
+
+    def _edge_flood(self, flood: FloodState, horizon_s: float | None) -> EdgeFlood:
         iy, ix, inside = flood.cells(self.sample_xy[:, 0], self.sample_xy[:, 1])
         steps = flood.window(horizon_s)
         d_now = flood.at_now(flood.depth[:, iy, ix])
@@ -427,9 +450,10 @@ class RoadNetwork:
                 cols.append(q + base)
                 wts.append(np.full(p.size, dist / speed))
         # road nodes (water layer) <-> flooded cells within reach of a launch
-        if wy.size:
-            reach = max(LAUNCH_M, k * max(abs(sx), abs(sy)))
-            pairs = cKDTree(cell_xy).query_ball_point(self.node_xy, r=reach)
+        reach = max(LAUNCH_M, k * max(abs(sx), abs(sy)))
+        tree = cKDTree(cell_xy) if wy.size else None
+        if tree is not None:
+            pairs = tree.query_ball_point(self.node_xy, r=reach)
             nodes = np.repeat(np.arange(self.n_nodes), [len(p) for p in pairs])
             cells = np.fromiter((c for p in pairs for c in p), np.int64, count=nodes.size)
             gap = np.hypot(*(self.node_xy[nodes] - cell_xy[cells]).T)
@@ -442,11 +466,11 @@ class RoadNetwork:
                 wts.append(gap / speed)
 
         def lookup(x: float, y: float) -> int:
-            jy = int(np.rint((y - y0) / sy)) // k
-            jx = int(np.rint((x - x0) / sx)) // k
-            if 0 <= jy < wet.shape[0] and 0 <= jx < wet.shape[1] and node_of[jy, jx] >= 0:
-                return int(node_of[jy, jx] + base)
-            return -1
+            """The nearest flooded cell within reach of (x, y), or -1."""
+            if tree is None:
+                return -1
+            gap, j = tree.query([x, y], distance_upper_bound=reach)
+            return int(j) + base if np.isfinite(gap) else -1
 
         cat = np.concatenate
         return cell_xy, lookup, cat(rows).astype(np.int64), cat(cols).astype(np.int64), cat(wts)
@@ -489,6 +513,7 @@ class RoadNetwork:
         snapped = line.interpolate(along)
         off_m = float(caller.distance(snapped))
         walk_s = off_m / (WALK_KMH / 3.6) if off_m > 1.0 else 0.0
+        dry_cache: dict[tuple[str, int], npt.NDArray[np.float64]] = {}
         by_mode: dict[str, list[TeamStart]] = {}
         for t in teams:
             by_mode.setdefault(vehicle_mode(t.vehicle), []).append(t)
@@ -500,7 +525,9 @@ class RoadNetwork:
                 starts = self._starts(g, team)
                 best = min(starts, key=lambda s: s[1] + dist[s[0]]) if starts else None
                 if best is None or not np.isfinite(best[1] + dist[best[0]]):
-                    out[team.team_id] = self._why_not(mode, team, e_star, flood, horizon_s)
+                    out[team.team_id] = self._why_not(
+                        mode, team, e_star, flood, horizon_s, dry_cache
+                    )
                     continue
                 out[team.team_id] = self._route(
                     g, team, best, dist, pred, entries, e_star, along, off_m, (x, y)
@@ -529,18 +556,18 @@ class RoadNetwork:
     def _search(
         self, g: _Graph, entries: list[tuple[int, float, str]]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
-        data = g.data.copy()
-        indices = g.indices.copy()
-        for j in range(_N_SLOTS):
-            if j < len(entries):
-                indices[g.slot0 + j] = entries[j][0]
-                data[g.slot0 + j] = max(entries[j][1], 1e-6)
-            else:
-                indices[g.slot0 + j] = g.sink + 1 + j
-                data[g.slot0 + j] = 1.0
-        size = g.sink + 1 + _N_SLOTS
-        rev = csr_matrix((data, indices, g.indptr), shape=(size, size))
-        dist, pred = dijkstra(rev, directed=True, indices=g.sink, return_predecessors=True)
+        # the sink's row is rewritten in place for each query (under the graph's lock) so that
+        # a query never copies the whole graph
+        m = g.matrix
+        with g.lock:
+            for j in range(_N_SLOTS):
+                if j < len(entries):
+                    m.indices[g.slot0 + j] = entries[j][0]
+                    m.data[g.slot0 + j] = max(entries[j][1], 0.0)
+                else:
+                    m.indices[g.slot0 + j] = g.sink + 1 + j
+                    m.data[g.slot0 + j] = 1.0
+            dist, pred = dijkstra(m, directed=True, indices=g.sink, return_predecessors=True)
         return dist, pred
 
     def _starts(self, g: _Graph, team: TeamStart) -> list[tuple[int, float, str]]:
@@ -602,23 +629,21 @@ class RoadNetwork:
         ]
         transfer: tuple[float, float] | None = None
         n = self.n_nodes
-        for a, b in itertools.pairwise(nodes):
-            k = int(np.searchsorted(g.keys, a * size + b))
-            code, e, w = int(g.key_mode[k]), int(g.key_edge[k]), float(g.key_weight[k])
+        path = np.asarray(nodes, dtype=np.int64)
+        ks = np.searchsorted(g.keys, path[:-1] * size + path[1:])
+        codes, edges, weights = (
+            g.key_mode[ks].tolist(),
+            g.key_edge[ks].tolist(),
+            g.key_weight[ks].tolist(),
+        )
+        for (a, b), code, e, w in zip(
+            itertools.pairwise(nodes), codes, edges, weights, strict=True
+        ):
             mode = _MODE_NAMES[code]
             if e >= 0:
-                coords = shapely.get_coordinates(self.lines[e]).tolist()
-                if (a % n if a < 2 * n else a) != self.u[e]:
-                    coords = coords[::-1]
-                steps.append(
-                    (
-                        mode,
-                        [tuple(c) for c in coords],
-                        float(self.length_m[e]),
-                        w,
-                        str(self.road_ids[e]),
-                    )
-                )
+                forward = (a % n if a < 2 * n else a) == self.u[e]
+                coords = self.edge_coords[e] if forward else self.edge_coords[e][::-1]
+                steps.append((mode, coords, float(self.length_m[e]), w, str(self.road_ids[e])))
             elif code == _M_TRANSFER:
                 transfer = self._point(g, a)
                 steps.append(("transfer", [transfer], 0.0, w, ""))
@@ -705,6 +730,7 @@ class RoadNetwork:
         e_star: int,
         flood: FloodState | None,
         horizon_s: float | None,
+        dry_cache: dict[tuple[str, int], npt.NDArray[np.float64]],
     ) -> str:
         """A sentence saying why ``team`` cannot reach the caller."""
         if mode == "boat":
@@ -721,9 +747,12 @@ class RoadNetwork:
                 f"will be) under {ef.depth_max_m[e_star]:.2f} m of water ({team.vehicle}s stop "
                 f"at {limit} m)"
             )
-        dry = self.graph(mode, None, horizon_s=horizon_s)
+        dry_key = (mode, e_star)
+        if dry_key not in dry_cache:  # one search per mode and caller, not per team
+            dry = self.graph(mode, None, horizon_s=horizon_s)
+            dry_cache[dry_key] = self._search(dry, self._entries(dry, e_star, 0.0, 0.0, 0, 0))[0]
+        dist = dry_cache[dry_key]
         _gap, node = self._node_tree.query([team.x, team.y])
-        dist, _ = self._search(dry, self._entries(dry, e_star, 0.0, 0.0, team.x, team.y))
         if np.isfinite(dist[int(node)]):
             return (
                 f"{team.vehicle} {team.team_id}: blocked by water deeper than {limit} m on every "

@@ -190,10 +190,7 @@ class Dispatcher:
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
             raise TwinError("idempotency_key: 1 to 200 characters")
         digest = req.digest()
-        if idempotency_key:
-            found = self._by_key(idempotency_key, digest)
-            if found is not None:
-                return found
+        # no look-up first: the unique key decides, and a retry is answered after the insert fails
         row = self._new_row(req, digest, idempotency_key, operator)
         try:
             with session_scope(self.engine) as s:
@@ -210,7 +207,7 @@ class Dispatcher:
                     )
                 )
         except IntegrityError:
-            # another intake with the same key won the race; answer with its call
+            # a retry, or another intake with the same key won the race: answer with that call
             if idempotency_key:
                 found = self._by_key(idempotency_key, digest)
                 if found is not None:
