@@ -38,7 +38,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400
@@ -168,10 +168,11 @@ def _shelters(
     for ward in wards.itertuples(index=False):
         centre = np.array(ward.geometry.representative_point().coords[0])
         inside = shapely.contains_xy(ward.geometry, nodes[:, 0], nodes[:, 1])
-        near = inside & (np.hypot(*(nodes - centre).T) < 2500.0)
+        # Shelters are schools and halls on the highest ground among the homes near the
+        # ward's centre: not on a hill top, where no one lives.
+        near = inside & (np.hypot(*(nodes - centre).T) < 2500.0) & (heights < 12.0)
         if not near.any():
             continue
-        # Shelters are schools and halls on the highest ground near the ward's centre.
         order = np.flatnonzero(near)[np.argsort(-heights[near], kind="stable")]
         chosen = [order[0]]
         for k in order[1:]:
