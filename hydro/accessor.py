@@ -105,16 +105,26 @@ class FloodAccessor:
         y: float | None = None,
         lon: float | None = None,
         lat: float | None = None,
+        search_m: float = 0.0,
     ) -> xr.Dataset:
         """Everything at the cell that holds a point: time series and per-cell maxima.
 
         Give either projected ``x`` and ``y`` (metres, the Dataset's CRS) or WGS 84 ``lon``
         and ``lat`` (transformed with pyproj).
 
+        Parameters
+        ----------
+        x, y, lon, lat
+            The point.
+        search_m
+            With a radius (m), take the wettest cell (largest ``max_depth``, over every
+            member) whose centre lies within it instead of the cell under the point: a river
+            gauge stands on the bank, and its water is in the channel next to it.
+
         Returns
         -------
         xarray.Dataset
-            The Dataset at the nearest cell centre (its ``x``/``y`` are that centre's);
+            The Dataset at that cell (its ``x``/``y`` are the cell centre's);
             ``attrs["point_x"]``/``attrs["point_y"]`` hold the point asked for.
 
         Raises
@@ -128,11 +138,28 @@ class FloodAccessor:
         >>> ds = example_result()
         >>> ds.flood.at(lon=107.5898179, lat=16.4603091).depth.values.tolist()
         [0.0, 0.3, 0.6, 0.9]
+        >>> float(ds.flood.at(x=776525.0, y=1821625.0, search_m=15).x)  # wetter to the east
+        776535.0
         """
         px, py = self._point(x=x, y=y, lon=lon, lat=lat)
+        if search_m < 0 or not np.isfinite(search_m):
+            raise HydroError(f"search_m must be a distance >= 0 m, got {search_m!r}")
         out = self._ds.sel(x=px, y=py, method="nearest")
+        if search_m > 0:
+            out = self._ds.isel(self._wettest_cell(float(out.x), float(out.y), search_m))
         out.attrs = {**out.attrs, "point_x": px, "point_y": py}
         return out
+
+    def _wettest_cell(self, x0: float, y0: float, radius: float) -> dict[str, int]:
+        peak = self._var("max_depth")
+        extra = [d for d in peak.dims if d not in ("y", "x")]
+        peak = peak.max(extra) if extra else peak
+        xs = self._ds["x"].values.astype(float)
+        ys = self._ds["y"].values.astype(float)
+        near = (xs[None, :] - x0) ** 2 + (ys[:, None] - y0) ** 2 <= radius**2
+        values = np.where(near, np.nan_to_num(peak.transpose("y", "x").values, nan=-1.0), -np.inf)
+        row, col = np.unravel_index(int(np.argmax(values)), values.shape)
+        return {"y": int(row), "x": int(col)}
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -377,7 +404,14 @@ class FloodAccessor:
         fmap.fit_bounds(bounds)
         return fmap
 
-    def hydrograph(self, gauge: Any, *, variable: str = "wse", ax: Axes | None = None) -> Axes:
+    def hydrograph(
+        self,
+        gauge: Any,
+        *,
+        variable: str = "wse",
+        search_m: float = 0.0,
+        ax: Axes | None = None,
+    ) -> Axes:
         """The water level over time at a gauge, with its alarm levels as lines.
 
         Parameters
@@ -390,6 +424,8 @@ class FloodAccessor:
             ``alarm_levels_m``.
         variable
             The level to plot; default the water surface elevation ``"wse"``.
+        search_m
+            Read the wettest cell within this radius (m) of the gauge (see :meth:`at`).
         ax
             Axes to draw on; a new figure when None.
 
@@ -410,7 +446,7 @@ class FloodAccessor:
         import matplotlib.pyplot as plt
 
         g = _as_gauge(gauge, self)
-        series = self.at(x=g.x, y=g.y)[variable]
+        series = self.at(x=g.x, y=g.y, search_m=search_m)[variable]
         if series.dims != ("time",):
             raise HydroError(
                 f"hydrograph needs {variable!r} over time only, got dims {series.dims}; "

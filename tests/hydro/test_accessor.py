@@ -231,3 +231,18 @@ def test_hydrograph_tuple_lonlat_gauge_and_errors(ds: xr.Dataset) -> None:
         ds.flood.hydrograph({"name": "nowhere"})
     with pytest.raises(HydroError, match="member"):
         xr.concat([ds, ds], dim="member").flood.hydrograph((776505.0, 1821635.0))
+
+
+def test_at_search_takes_the_wettest_cell_nearby(ds: xr.Dataset) -> None:
+    # from the cell at column 1, a 15 m radius reaches columns 0-2 and the rows either side
+    near = ds.flood.at(x=776515.0, y=1821625.0, search_m=15.0)
+    assert float(near.x) == 776525.0
+    np.testing.assert_allclose(near.max_depth, 0.9)
+    flipped = ds.max_depth.copy(data=ds.max_depth.values[:, ::-1])
+    members = xr.concat([ds, ds.assign(max_depth=flipped)], dim="member")
+    both = members.flood.at(x=776515.0, y=1821625.0, search_m=15.0)
+    assert float(both.x) == 776505.0  # member 1 is wettest to the west: the max over members
+    with pytest.raises(HydroError, match="search_m"):
+        ds.flood.at(x=776515.0, y=1821625.0, search_m=-1.0)
+    ax = ds.flood.hydrograph((776515.0, 1821625.0), search_m=15.0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1.0, 1.3, 1.6, 1.9])

@@ -238,6 +238,7 @@ def run_member(source: Source, member: Member, out_dir: str) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     _log_attempt(folder, "start", member)
     if isinstance(source, Scenario):
         from twin._scenario_check import load_city_cached
