@@ -190,7 +190,8 @@ def read_osm_roads(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     if pyrosm is not None and path.name.lower().endswith(".pbf"):
         raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
         raw = raw.rename(columns={"id": "osm_id"})
-        raw["other_tags"] = [f'"bridge"=>"{b}"' if b else None for b in raw.get("bridge", [])]
+        bridges = raw["bridge"] if "bridge" in raw else [None] * len(raw)
+        raw["other_tags"] = [f'"bridge"=>"{b}"' if isinstance(b, str) else None for b in bridges]
         raw = raw.explode(index_parts=False)
     else:
         try:
