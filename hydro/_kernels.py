@@ -334,6 +334,8 @@ def depth_step(
     row_out,
     t_end,
     arrival_depth,
+    speed_out,
+    write_speed,
     c,
 ):
     """Pass 3: limit the fluxes, update depths, track maxima, arrival and wet extents.
@@ -363,6 +365,15 @@ def depth_step(
         and the boundary outflow (m² over the step, positive out of the domain).
     t_end : float
         Time at the end of the step (s).
+    speed_out : ndarray (ny, nx)
+        Output when ``write_speed``: the speed at the end of the step (m/s).
+
+    Notes
+    -----
+    The speed of a cell is its face fluxes averaged to the centre, divided by the larger of
+    its depths before and after the step: a cell that drains in one step keeps the speed of
+    the water that left it instead of a huge flux over a film of water. Cells below the flow
+    depth have speed 0.
     """
     ny, nx = h.shape
     k = c[C_DT] * c[C_INV_DX]
@@ -399,15 +410,18 @@ def depth_step(
             qy_out[i + 1, j] = qb
             ql = qx[i, j]
             qr = qx[i, j + 1]
-            hn = max(h[i, j] + k * (ql - qr + qt - qb), zero)
+            h0 = h[i, j]
+            hn = max(h0 + k * (ql - qr + qt - qb), zero)
             h[i, j] = hn
             hmax = max(hmax, hn)
             hsum += hn
             max_h[i, j] = max(max_h[i, j], hn)
             u = half * (ql + qr)
             v = half * (qt + qb)
-            speed = np.sqrt(u * u + v * v) / hn if hn >= thresh else zero
+            speed = np.sqrt(u * u + v * v) / max(h0, hn) if hn >= thresh else zero
             max_v[i, j] = max(max_v[i, j], speed)
+            if write_speed:
+                speed_out[i, j] = speed
             if hn > arrival_depth and arrival[i, j] == inf:
                 arrival[i, j] = t_end
         for j in range(nx):

@@ -38,6 +38,7 @@ from hydro._result import build_result
 __all__ = ["FloodModel"]
 
 GRAVITY = 9.81
+_SMALL_GRID = 32_768
 EDGES = ("north", "south", "west", "east")
 BoundaryKind = Literal["closed", "free", "level"]
 _KIND_CODE = {"closed": K.EDGE_CLOSED, "free": K.EDGE_FREE, "level": K.EDGE_LEVEL}
@@ -350,13 +351,16 @@ class FloodModel:
     def volume_balance(self) -> dict[str, float]:
         """Volumes (m³) since the start: rain, inflow, outflow (net, through the edges),
         loss, storage change, ``error_m3 = storage change - (rain + inflow - outflow - loss)``
-        and ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow).
+        and ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
+        at least 1 µm of water over the domain).
         """
         b = self._balance
         storage = K.depth_sum(self._h) * self.grid.cell_area
         change = storage - b.storage0_m3
         error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3)
         gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + max(-b.outflow_m3, 0.0)
+        # a micrometre over the domain: below that, volumes are round-off of the depths
+        gross = max(gross, 1e-6 * self._h.size * self.grid.cell_area)
         return {
             "rain_m3": b.rain_m3,
             "inflow_m3": b.inflow_m3,
@@ -391,7 +395,12 @@ class FloodModel:
                     return parse_duration(value, what)
                 except HydroError:
                     pass
-            dt64 = _as_datetime64(value, what)
+            try:
+                dt64 = _as_datetime64(value, what)
+            except HydroError:
+                raise HydroError(
+                    f"{what}: cannot read {value!r} as seconds, a duration ('6h') or a date"
+                ) from None
             if self._start is None:
                 raise HydroError(f"{what}: a date needs run(start=...)")
             return float(to_seconds(np.array([dt64]), self._start, what)[0])
@@ -422,7 +431,8 @@ class FloodModel:
             Date of model time 0. Forcing time coordinates may then be datetimes, and the
             result's ``time`` is datetime64. Fixed by the first run that gives it.
         threads : int, optional
-            Number of threads for the kernels (default: numba's current setting).
+            Number of threads for the kernels. Default: numba's current setting, or 1 on
+            grids under 32,768 cells, where starting a thread costs more than a step.
 
         Returns
         -------
@@ -449,6 +459,8 @@ class FloodModel:
         if threads is not None and not 1 <= int(threads) <= max_threads:
             raise HydroError(f"threads must be 1..{max_threads}, got {threads}")
         previous_threads = numba.get_num_threads()
+        if threads is None and self._h.size < _SMALL_GRID:
+            threads = 1  # waking a second thread costs more than the step itself
         if threads is not None:
             numba.set_num_threads(int(threads))
         try:
@@ -569,11 +581,12 @@ class FloodModel:
         wall0 = _time.perf_counter()
 
         def snapshot(k: int) -> None:
+            # the speed of a snapshot after a step is written by depth_step itself
             np.copyto(outputs["depth"][k], h)
             np.add(z, h, out=outputs["wse"][k])
-            K.speed_field(h, qx, qy, thresh, outputs["speed"][k])
 
         snapshot(0)
+        K.speed_field(h, qx, qy, thresh, outputs["speed"][0])
         k_out = 1
         while k_out < nout:
             t_next = out_times[k_out]
@@ -627,9 +640,10 @@ class FloodModel:
             )  # fmt: skip
             # 3. depths
             t_end = t_next if landing else t + dt
+            speed_out = outputs["speed"][k_out]
             K.depth_step(
                 h, qx, qy_b, qy, s, self._max_h, self._max_v, self._arrival, ext_lo, ext_hi,
-                lo, hi, row_hmax, row_hsum, row_out, t_end, arrival_depth, c,
+                lo, hi, row_hmax, row_hsum, row_out, t_end, arrival_depth, speed_out, landing, c,
             )  # fmt: skip
             steps += 1
             hmax = float(row_hmax.max())
