@@ -28,7 +28,9 @@ __all__ = [
 
 #: Spacing (m) of the grid a spatially varying rain field is computed on; the model regrids it.
 RAIN_GRID_M = 500.0
-_EPS_S = 1.0  # a step hyetograph is given as two samples per block, 1 s apart at the edges
+_EPS_S = 1.0
+#: Time step (s) of the inflow hydrograph given to level-pool routing.
+ROUTING_STEP_S = 900.0  # a step hyetograph is given as two samples per block, 1 s apart at the edges
 
 
 @dataclass
@@ -215,10 +217,12 @@ def idw_weights(
 
 
 def rain_grid_coords(elevation: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
-    """Cell centres (x ascending, y descending) of the coarse grid a rain field lives on."""
+    """Cell centres (x ascending, y descending) of the coarse grid a rain field lives on:
+    :data:`RAIN_GRID_M` apart, or an eighth of a small domain, never finer than its cells."""
     x = np.asarray(elevation["x"], dtype=float)
     y = np.asarray(elevation["y"], dtype=float)
-    step = max(RAIN_GRID_M, dem_cell_size_m(elevation))
+    extent = min(np.ptp(x), np.ptp(y))
+    step = max(dem_cell_size_m(elevation), min(RAIN_GRID_M, extent / 8.0))
     gx = np.arange(x.min(), x.max() + step, step)
     gy = np.arange(y.max(), y.min() - step, -step)
     return gx, gy
@@ -292,7 +296,7 @@ def _gauge_rain(rain: GaugeRain, city: Any, elevation: xr.DataArray) -> tuple[xr
     blocks = np.zeros((edges.size - 1, len(rain.gauges)))
     for j, g in enumerate(rain.gauges):
         dt = g.interval_minutes * 60.0
-        own = np.repeat(np.asarray(g.mm, dtype=float) / (dt / 3600.0), 1)
+        own = np.asarray(g.mm, dtype=float) / (dt / 3600.0)
         k = np.clip(((edges[:-1] - t0) // dt).astype(int), 0, None)
         blocks[:, j] = np.where(k < own.size, own[np.minimum(k, own.size - 1)], 0.0)
     t, _ = step_series(edges, blocks[:, 0])
@@ -333,7 +337,16 @@ def _dam_release(
             t, q = np.append(t, scenario.duration_s), np.append(q, q[-1])
         return da, pd.DataFrame({"elapsed_s": t, "release_m3s": q})
     if op.mode == "routing":
-        inflow = series_to_dataarray(op.inflow_m3s, name="inflow", units="m3 s-1")
+        coarse = series_to_dataarray(op.inflow_m3s, name="inflow", units="m3 s-1")
+        # routed on a 15-minute grid over the run, so the release has that resolution too
+        t_end = max(scenario.duration_s, float(coarse["time"][-1]))
+        t = np.arange(0.0, t_end + ROUTING_STEP_S / 2, ROUTING_STEP_S)
+        inflow = xr.DataArray(
+            np.interp(t, coarse["time"].values, coarse.values),
+            coords={"time": ("time", t, {"units": "s"})},
+            dims="time",
+            attrs={"units": "m3 s-1"},
+        )
         gates: float | xr.DataArray | None
         if isinstance(op.gates_open, list):
             gates = series_to_dataarray(op.gates_open, name="gates", units="1")

@@ -10,9 +10,9 @@ What drives a nowcast
 - dams: each dam's measured outflow (:func:`twin._sensor_forcing.dam_release_from_sensors`),
   held at its last good value after the last reading (persistence); a dam without readings
   releases nothing and is named in the summary's ``forcing_notes``;
-- lagoon or sea: the level of the lagoon gauge (default ``thuan-an``) on one edge of the
-  domain (default ``north``), held after the last reading; raised to the lowest bed along the
-  edge where it lies below it (the edge then only lets water out);
+- lagoon or sea: the level of the lagoon gauge (default ``thuan-an``) on the edges of the
+  domain that face them (default north and east), held after the last reading; raised to the
+  lowest bed along an edge where it lies below it; without a reading those edges are free;
 - initial water: the depth of the latest saved model state at or before ``at`` (a warm start,
   no older than ``max_state_age_h``); else, a cold start with the lagoon level filling the
   cells below it.
@@ -152,7 +152,7 @@ def nowcast_forcing(
     resolution_m: float,
     forecast_rain_mm_h: float | xr.DataArray | None = None,
     lagoon_gauge: str = "thuan-an",
-    lagoon_edge: str = "north",
+    lagoon_edges: tuple[str, ...] = ("north", "east"),
     initial_depth: xr.DataArray | None = None,
     notes: list[str] | None = None,
 ) -> Forcing:
@@ -190,22 +190,28 @@ def nowcast_forcing(
     if before is not None:
         level = pd.concat([pd.Series([before.value], index=[pd.Timestamp(before.time)]), level])
     if level.empty:
-        notes.append(f"lagoon gauge {lagoon_gauge}: no good level; the {lagoon_edge} edge is free")
-        forcing.boundaries.append((lagoon_edge, "free", None))
+        notes.append(
+            f"lagoon gauge {lagoon_gauge}: no good level; the {', '.join(lagoon_edges)} "
+            "edge(s) let water out freely"
+        )
+        forcing.boundaries += [(edge, "free", None) for edge in lagoon_edges]
         lagoon_now = None
     else:
         t, v = held_series(level, origin, end)
-        edge_bed = _edge_bed(elevation, lagoon_edge)
-        if v.min() < edge_bed:
-            notes.append(
-                f"lagoon level {v.min():.2f} m below the {lagoon_edge} edge's lowest bed "
-                f"{edge_bed:.2f} m: raised to it"
+        for edge in lagoon_edges:
+            bed = _edge_bed(elevation, edge)
+            if v.min() < bed:
+                notes.append(
+                    f"lagoon level {v.min():.2f} m below the {edge} edge's lowest bed "
+                    f"{bed:.2f} m: raised to it there"
+                )
+            da = xr.DataArray(
+                np.maximum(v, bed),
+                coords={"time": ("time", t, {"units": "s"})},
+                dims="time",
+                attrs={"units": "m"},
             )
-            v = np.maximum(v, edge_bed)
-        da = xr.DataArray(
-            v, coords={"time": ("time", t, {"units": "s"})}, dims="time", attrs={"units": "m"}
-        )
-        forcing.boundaries.append((lagoon_edge, "level", da))
+            forcing.boundaries.append((edge, "level", da))
         lagoon_now = float(v[0])
     if initial_depth is not None:
         forcing.initial_depth = initial_depth.astype(elevation.dtype)
@@ -218,15 +224,15 @@ def nowcast_forcing(
 
 def _edge_bed(elevation: xr.DataArray, edge: str) -> float:
     z = np.asarray(elevation.values, dtype=float)
-    row_n = 0 if float(elevation["y"][0]) > float(elevation["y"][-1]) else -1
+    north_first = float(elevation["y"][0]) > float(elevation["y"][-1])
     pick = {
-        "north": z[row_n, :],
-        "south": z[-1 - row_n if row_n == 0 else 0, :],
+        "north": z[0 if north_first else -1, :],
+        "south": z[-1 if north_first else 0, :],
         "west": z[:, 0],
         "east": z[:, -1],
     }
     if edge not in pick:
-        raise TwinError(f"lagoon_edge must be north, south, east or west, got {edge!r}")
+        raise TwinError(f"lagoon edges must be north, south, east or west, got {edge!r}")
     return float(np.nanmin(pick[edge]))
 
 
@@ -243,7 +249,7 @@ def run_nowcast(
     state_dir: str | Path | None = None,
     max_state_age_h: float = 24.0,
     lagoon_gauge: str = "thuan-an",
-    lagoon_edge: str = "north",
+    lagoon_edges: tuple[str, ...] = ("north", "east"),
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the flood model ``hours`` ahead of ``at`` from the sensors; impact and alerts.
@@ -270,8 +276,9 @@ def run_nowcast(
         Where model states are kept (warm starts); default ``data/hue/nowcast_state``.
     max_state_age_h
         Older states are not used.
-    lagoon_gauge, lagoon_edge
-        The gauge whose level is imposed on which edge of the domain.
+    lagoon_gauge, lagoon_edges
+        The gauge whose level is imposed on which edges of the domain (the demo city: the sea
+        and the Tam Giang lagoon lie on the north and east edges).
     progress
         ``progress(stage, fraction)``.
 
@@ -323,7 +330,7 @@ def run_nowcast(
             resolution_m=resolution_m,
             forecast_rain_mm_h=forecast_rain_mm_h,
             lagoon_gauge=lagoon_gauge,
-            lagoon_edge=lagoon_edge,
+            lagoon_edges=lagoon_edges,
             initial_depth=initial,
             notes=notes,
         ),

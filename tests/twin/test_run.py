@@ -300,7 +300,7 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
         output_every="10min",
         engine=engine,
         state_dir=states,
-        lagoon_edge="south",
+        lagoon_edges=("south",),
     )
     s = run.summary
     assert s["kind"] == "nowcast" and s["warm_start"] is None
@@ -319,7 +319,7 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
         output_every="10min",
         engine=engine,
         state_dir=states,
-        lagoon_edge="south",
+        lagoon_edges=("south",),
     )
     assert later.summary["warm_start"] is not None
     # from the 06:30 state: 10 m3/s (between 8 at 06:00 and 12 at 07:00) -> 12, then held

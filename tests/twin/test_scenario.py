@@ -285,3 +285,96 @@ def test_spatial_design_rain_follows_the_stations() -> None:
     rain = f.rain_mm_h
     assert rain is not None and rain.dims == ("time", "y", "x")
     assert 10.0 < f.rain_mean_total_mm < 100.0
+
+
+def test_gauge_rain_by_inverse_distance() -> None:
+    s = Scenario.model_validate(
+        {
+            "name": "x",
+            "resolution_m": 10,
+            "start": "2020-10-06T00:00:00+07:00",
+            "duration": "2h",
+            "rain": {
+                "kind": "gauges",
+                "gauges": [
+                    {"id": "rain-hue", "interval_minutes": 60, "mm": [10, 20]},
+                    {"id": "far", "x": 5, "y": 195, "interval_minutes": 30, "mm": [5, 5, 5, 5]},
+                ],
+            },
+        }
+    )
+    f = build_forcing(s, fake_city())
+    rain = f.rain_mm_h
+    assert rain is not None and rain.dims == ("time", "y", "x")
+    # on the rain-hue gauge's cell: 10 mm/h in the first hour, 20 in the second
+    at_gauge = rain.sel(x=100.0, y=100.0, method="nearest")
+    assert float(at_gauge.integrate("time")) / 3600 == pytest.approx(30.0, rel=0.01)
+    assert 20.0 < f.rain_mean_total_mm < 30.0  # between the two gauges' totals
+
+
+def test_gridded_rain_from_netcdf(tmp_path: Path) -> None:
+    grid = xr.DataArray(
+        np.full((3, 4, 4), 12.0),
+        coords={
+            "time": [0.0, 0.5, 1.0],
+            "y": [175.0, 125.0, 75.0, 25.0],
+            "x": [25.0, 75.0, 125.0, 175.0],
+        },
+        dims=("time", "y", "x"),
+        name="rain",
+        attrs={"units": "mm h-1"},
+    )
+    grid.to_dataset().to_netcdf(tmp_path / "rain.nc")
+    raw = {
+        "name": "x",
+        "resolution_m": 10,
+        "start": "2020-10-06T00:00:00+07:00",
+        "duration": "1h",
+        "rain": {"kind": "grid", "path": "rain.nc"},
+    }
+    path = tmp_path / "s.toml"
+    path.write_text("", encoding="utf-8")
+    s = Scenario.from_dict(raw, source=path, check_city=False)
+    assert city_problems(s, fake_city()) == []
+    f = build_forcing(s, fake_city())
+    assert f.rain_mean_total_mm == pytest.approx(12.0)
+    assert f.rain_mm_h is not None and float(f.rain_mm_h["time"][-1]) == 3600.0
+    bad = Scenario.from_dict(
+        {**raw, "rain": {"kind": "grid", "path": "rain.nc", "variable": "pr"}},
+        source=path,
+        check_city=False,
+    )
+    assert "'pr' not in rain.nc" in city_problems(bad, fake_city())[0]
+
+
+def test_dam_routing_holds_back_the_peak() -> None:
+    city = fake_city()
+    city.dams = city.dams.assign(
+        spillway_crest_m=70.0,
+        spillway_width_m=60.0,
+        discharge_coeff=2.0,
+        gate_count=4,
+        storage_levels_m="[40, 70, 90]",
+        storage_volumes_m3="[0, 2e7, 6e7]",
+    )
+    s = Scenario.model_validate(
+        {
+            "name": "x",
+            "resolution_m": 10,
+            "start": "2020-10-06T00:00:00+07:00",
+            "duration": "12h",
+            "dams": [
+                {
+                    "dam_id": "binh-dien",
+                    "mode": "routing",
+                    "inflow_m3s": [[0, 100], [3, 2000], [12, 100]],
+                    "initial_level_m": 70.0,
+                }
+            ],
+        }
+    )
+    f = build_forcing(s, city)
+    table = f.dam_operations["binh-dien"]
+    assert table["release_m3s"].max() < 2000.0
+    assert table["level_m"].max() > 70.0
+    assert table["elapsed_s"].iloc[int(table["release_m3s"].idxmax())] > 3 * 3600.0
