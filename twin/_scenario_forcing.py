@@ -28,9 +28,9 @@ __all__ = [
 
 #: Spacing (m) of the grid a spatially varying rain field is computed on; the model regrids it.
 RAIN_GRID_M = 500.0
-_EPS_S = 1.0
+_EPS_S = 1.0  # a step hyetograph is given as two samples per block, 1 s apart at the edges
 #: Time step (s) of the inflow hydrograph given to level-pool routing.
-ROUTING_STEP_S = 900.0  # a step hyetograph is given as two samples per block, 1 s apart at the edges
+ROUTING_STEP_S = 900.0
 
 
 @dataclass
