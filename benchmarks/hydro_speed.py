@@ -1,0 +1,397 @@
+"""Speed of the flood core on the standard case, and Landlab's OverlandFlow on the same case.
+
+Run from the repository root::
+
+    python benchmarks/hydro_speed.py                  # N = 500, 1000, 2000; Landlab at 500, 1000
+    python benchmarks/hydro_speed.py --sizes 500 1000 --quick
+    python benchmarks/hydro_speed.py --landlab-sizes 500 1000 2000   # Landlab at 2000 too (slow)
+
+Landlab comes with the ``benchmarks`` extra: ``pip install -e '.[benchmarks]'`` (on Python 3.11
+it needs ``requireit<0.9``); without it the Landlab rows are skipped with a note.
+
+The standard case: a 10 km × 10 km square of N × N cells, bed ``z = 0.001·x + 0.005·|y − 5000|``
+(metres, x and y from the south-west corner: a valley along y = 5,000 m draining west), closed
+edges, dry at the start, rain 50 mm/h for the whole hour, Manning n = 0.03, α = 0.7, θ = 0.7,
+simulated to t = 3,600 s with no snapshots in between. Printed, as a markdown table:
+
+- cell updates per second, ``N² × time steps ÷ wall seconds`` (compilation excluded: every
+  configuration is warmed up on a small grid first), for each N, float32/float64, 1/2 threads;
+- the 90 %-dry variant: rain only on the lowest tenth of the square (x < 1,000 m), which
+  stays there, so nine cells in ten stay dry (N = 1000 or the largest size run);
+- Landlab's ``OverlandFlow`` (the same de Almeida scheme, float64, NumPy) on the same case:
+  its cell updates per second and wall time, and our ratio in both (Landlab's step is capped
+  at our largest step, 10 s, which it otherwise lacks: on the nearly dry square its first
+  steps would be minutes long);
+- peak working memory per cell (NumPy allocations traced during construction and a short
+  run, minus the result's own bytes), float32 and float64;
+- the output share: the extra wall time of 13 snapshots (``output_every=300``) and of writing
+  the result to NetCDF, as fractions of the run.
+
+The table goes to stdout and, with the machine's description, to
+``benchmarks/results/hydro_speed-<UTC time>.json`` (git-ignored). Timings on a shared machine
+vary: the load average at the start is recorded with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+import xarray as xr
+
+import hydro
+
+RAIN_MM_H = 50.0
+UNTIL_S = 3600.0
+MANNING = 0.03
+ALPHA = 0.7
+THETA = 0.7
+MAX_DT_S = 10.0  # FloodModel's default largest step, given to Landlab too
+RESULTS = Path(__file__).parent / "results"
+
+
+def standard_dem(n: int) -> xr.DataArray:
+    """The standard case's bed on N × N cells (row 0 north, cell-centre coordinates)."""
+    dx = 10000.0 / n
+    x = (np.arange(n) + 0.5) * dx
+    y = x[::-1].copy()
+    z = 0.001 * x[None, :] + 0.005 * np.abs(y[:, None] - 5000.0)
+    return xr.DataArray(
+        z, coords={"y": y, "x": x}, dims=("y", "x"), name="elevation", attrs={"units": "m"}
+    )
+
+
+def build_model(n: int, dtype: str, *, dry: bool = False) -> hydro.FloodModel:
+    """The standard case (or its 90 %-dry variant) ready to run."""
+    dem = standard_dem(n)
+    model = hydro.FloodModel(dem, manning=MANNING, dtype=dtype, alpha=ALPHA, theta=THETA)
+    if dry:
+        band = xr.where(dem.x < 1000.0, RAIN_MM_H, 0.0).broadcast_like(dem)
+        model.add_rain(band.assign_attrs(units="mm/h"))
+    else:
+        model.add_rain(RAIN_MM_H)
+    return model
+
+
+def run_ours(
+    n: int, dtype: str, threads: int, *, until: float, dry: bool = False, repeats: int = 1
+) -> dict[str, Any]:
+    """Best of ``repeats`` runs of our model: steps, wall time, cell updates per second."""
+    best: dict[str, Any] | None = None
+    for _ in range(repeats):
+        model = build_model(n, dtype, dry=dry)
+        t0 = time.perf_counter()
+        result = model.run(until=until, threads=threads)
+        wall = time.perf_counter() - t0
+        steps = int(result.attrs["steps"])
+        row = {
+            "solver": "hue-twin",
+            "variant": "90% dry" if dry else "standard",
+            "n": n,
+            "dtype": dtype,
+            "threads": threads,
+            "steps": steps,
+            "wall_s": wall,
+            "mcups": n * n * steps / wall / 1e6,
+            "wet_fraction": float((result.depth.isel(time=-1) > 1e-3).mean()),
+            "relative_volume_error": float(model.volume_balance["relative_error"]),
+        }
+        if best is None or row["wall_s"] < best["wall_s"]:
+            best = row
+    assert best is not None
+    return best
+
+
+def warm_up(dtypes: list[str], threads: list[int]) -> None:
+    """Compile every kernel variant on a small grid, so timings exclude compilation."""
+    for dtype in dtypes:
+        for t in threads:
+            for dry in (False, True):
+                build_model(50, dtype, dry=dry).run(until=120.0, threads=t, output_every=60.0)
+
+
+def run_landlab(n: int, *, until: float) -> dict[str, Any]:
+    """Landlab's OverlandFlow on the standard case: N × N core cells inside a closed ring."""
+    from landlab import RasterModelGrid
+    from landlab.components import OverlandFlow
+
+    dx = 10000.0 / n
+    # node (row r, col c) sits at ((c - 0.5) dx, (r - 0.5) dx): the core nodes are our cell centres
+    grid = RasterModelGrid((n + 2, n + 2), xy_spacing=dx, xy_of_lower_left=(-0.5 * dx, -0.5 * dx))
+    x = grid.x_of_node
+    y = grid.y_of_node
+    z = grid.add_field("topographic__elevation", 0.001 * x + 0.005 * np.abs(y - 5000.0), at="node")
+    z[grid.boundary_nodes] = z.max() + 10.0
+    grid.set_closed_boundaries_at_grid_edges(True, True, True, True)
+    grid.add_zeros("surface_water__depth", at="node")
+    flow = OverlandFlow(
+        grid,
+        alpha=ALPHA,
+        mannings_n=MANNING,
+        theta=THETA,
+        rainfall_intensity=RAIN_MM_H / 1000.0 / 3600.0,
+    )
+    initial_m3 = float(grid.at_node["surface_water__depth"][grid.core_nodes].sum()) * dx * dx
+    max_dt = MAX_DT_S
+    steps = 0
+    plain = flow.calc_time_step
+
+    def counted() -> float:
+        # Landlab has no largest step; ours is max_dt (10 s) while the square is nearly dry
+        nonlocal steps
+        steps += 1
+        return min(plain(), max_dt)
+
+    flow.calc_time_step = counted  # type: ignore[method-assign]
+    t0 = time.perf_counter()
+    flow.run_one_step(dt=until)
+    wall = time.perf_counter() - t0
+    depth = grid.at_node["surface_water__depth"][grid.core_nodes]
+    rain_m3 = RAIN_MM_H / 3.6e6 * until * (n * dx) ** 2
+    stored_m3 = float(depth.sum()) * dx * dx - initial_m3
+    return {
+        "solver": "landlab OverlandFlow",
+        "variant": "standard",
+        "n": n,
+        "dtype": "float64",
+        "threads": 1,
+        "steps": steps,
+        "wall_s": wall,
+        "mcups": n * n * steps / wall / 1e6,
+        "wet_fraction": float((depth > 1e-3).mean()),
+        "relative_volume_error": (stored_m3 - rain_m3) / rain_m3,
+    }
+
+
+def working_memory(n: int, dtype: str) -> dict[str, Any]:
+    """Peak traced NumPy memory of construction and a short run, per cell, outputs aside."""
+    dem = standard_dem(n)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    model = hydro.FloodModel(dem, manning=MANNING, dtype=dtype, alpha=ALPHA, theta=THETA)
+    model.add_rain(RAIN_MM_H)
+    result = model.run(until=120.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    net = peak - base - result.nbytes
+    return {"n": n, "dtype": dtype, "bytes_per_cell": net / (n * n), "result_bytes": result.nbytes}
+
+
+def output_share(n: int, dtype: str, threads: int, *, until: float) -> dict[str, Any]:
+    """Extra cost of snapshots every 300 s, and of writing the result to NetCDF."""
+    plain = run_ours(n, dtype, threads, until=until)["wall_s"]
+    model = build_model(n, dtype)
+    t0 = time.perf_counter()
+    result = model.run(until=until, threads=threads, output_every=300.0)
+    with_snapshots = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result.to_netcdf(Path(tmp) / "r.nc")
+        write = time.perf_counter() - t0
+    return {
+        "n": n,
+        "dtype": dtype,
+        "threads": threads,
+        "snapshots": int(result.sizes["time"]),
+        "run_s": plain,
+        "run_with_snapshots_s": with_snapshots,
+        "snapshot_share": max(0.0, (with_snapshots - plain) / with_snapshots),
+        "netcdf_write_s": write,
+        "netcdf_share": write / (with_snapshots + write),
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "load_average_at_start": os.getloadavg(),
+        "platform": platform.platform(),
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = "| solver | variant | N | dtype | threads | steps | wall (s) | Mcell-updates/s |"
+    lines = [head, "|---|---|---:|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(
+            f"| {r['solver']} | {r['variant']} | {r['n']} | {r['dtype']} | {r['threads']} | "
+            f"{r['steps']} | {r['wall_s']:.2f} | {r['mcups']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000])
+    parser.add_argument("--landlab-sizes", type=int, nargs="*", default=None)
+    parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--until", type=float, default=UNTIL_S, help="simulated seconds")
+    parser.add_argument("--repeats", type=int, default=1, help="best of this many runs")
+    parser.add_argument("--quick", action="store_true", help="600 s simulated, N <= 1000")
+    parser.add_argument("--no-landlab", action="store_true")
+    args = parser.parse_args(argv)
+    until = min(args.until, 600.0) if args.quick else args.until
+    sizes = [n for n in args.sizes if not args.quick or n <= 1000] or [500]
+    landlab_sizes = (
+        [n for n in sizes if n <= 1000] if args.landlab_sizes is None else args.landlab_sizes
+    )
+    threads = [t for t in args.threads if t <= numba.config.NUMBA_NUM_THREADS]
+    info = machine()
+    print(f"# hydro speed: standard case to t = {until:g} s")
+    print(
+        f"machine: {info['cpu']}, {info['cores']} cores, "
+        f"load average {info['load_average_at_start']}"
+    )
+    warm_up(args.dtypes, threads)
+
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        for dtype in args.dtypes:
+            for t in threads:
+                rows.append(run_ours(n, dtype, t, until=until, repeats=args.repeats))
+                print(table(rows[-1:]).splitlines()[-1], flush=True)
+    n_dry = 1000 if 1000 in sizes else max(sizes)
+    for t in threads:
+        rows.append(run_ours(n_dry, "float32", t, until=until, dry=True, repeats=args.repeats))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+
+    notes: list[str] = []
+    if not args.no_landlab and landlab_sizes:
+        try:
+            import landlab  # noqa: F401
+        except ImportError:
+            notes.append("Landlab not installed: pip install -e '.[benchmarks]'")
+        else:
+            for n in landlab_sizes:
+                rows.append(run_landlab(n, until=until))
+                print(table(rows[-1:]).splitlines()[-1], flush=True)
+
+    print()
+    print(table(rows))
+    ratios = []
+    for r in rows:
+        if r["solver"] != "landlab OverlandFlow":
+            continue
+        for dtype, t in (("float32", max(threads)), ("float64", 1)):
+            ours = [
+                o
+                for o in rows
+                if o["solver"] == "hue-twin"
+                and o["variant"] == "standard"
+                and (o["n"], o["dtype"], o["threads"]) == (r["n"], dtype, t)
+            ]
+            if ours:
+                ratios.append(
+                    {
+                        "n": r["n"],
+                        "ours": f"{dtype}, {t} thread(s)",
+                        "cell_update_ratio": ours[0]["mcups"] / r["mcups"],
+                        "wall_time_ratio": r["wall_s"] / ours[0]["wall_s"],
+                    }
+                )
+    if ratios:
+        print("\n| N | ours | × Landlab (cell updates/s) | × Landlab (wall time for the hour) |")
+        print("|---:|---|---:|---:|")
+        for q in ratios:
+            print(
+                f"| {q['n']} | {q['ours']} | {q['cell_update_ratio']:.1f} | "
+                f"{q['wall_time_ratio']:.1f} |"
+            )
+    speedups = []
+    for r in rows:
+        if r["solver"] == "hue-twin" and r["threads"] == 1:
+            two = [
+                o
+                for o in rows
+                if o["solver"] == "hue-twin"
+                and o["threads"] == 2
+                and (o["n"], o["dtype"], o["variant"]) == (r["n"], r["dtype"], r["variant"])
+            ]
+            if two:
+                speedups.append((r["n"], r["dtype"], r["variant"], two[0]["mcups"] / r["mcups"]))
+    if speedups:
+        print("\n| N | dtype | variant | 1 → 2 threads |")
+        print("|---:|---|---|---:|")
+        for n, dtype, variant, s in speedups:
+            print(f"| {n} | {dtype} | {variant} | {s:.2f}× |")
+    dry_rows = [r for r in rows if r["variant"] == "90% dry"]
+    for d in dry_rows:
+        wet = [
+            o
+            for o in rows
+            if o["variant"] == "standard"
+            and o["solver"] == "hue-twin"
+            and (o["n"], o["dtype"], o["threads"]) == (d["n"], d["dtype"], d["threads"])
+        ]
+        if wet:
+            print(
+                f"\n90% dry, N={d['n']} {d['dtype']} {d['threads']} thread(s): "
+                f"{wet[0]['wall_s'] / d['wall_s'] * d['steps'] / max(wet[0]['steps'], 1):.1f}× "
+                f"less wall time per step than fully wet (wet fraction {d['wet_fraction']:.2f})"
+            )
+
+    n_mem = min(1000, max(sizes))
+    memory = [working_memory(n_mem, dtype) for dtype in args.dtypes]
+    print("\n| N | dtype | peak working memory (bytes/cell, outputs aside) |")
+    print("|---:|---|---:|")
+    for m in memory:
+        print(f"| {m['n']} | {m['dtype']} | {m['bytes_per_cell']:.1f} |")
+    share = output_share(n_mem, "float32", max(threads), until=until)
+    print(
+        f"\noutput share (N={share['n']}, float32): {share['snapshots']} snapshots cost "
+        f"{100 * share['snapshot_share']:.1f}% of the run; writing them to NetCDF "
+        f"{share['netcdf_write_s']:.2f} s ({100 * share['netcdf_share']:.1f}%)"
+    )
+    for note in notes:
+        print(f"note: {note}")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"hydro_speed-{stamp}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "until_s": until,
+                "rows": rows,
+                "landlab_ratios": ratios,
+                "thread_speedups": speedups,
+                "memory": memory,
+                "output_share": share,
+                "notes": notes,
+                "argv": sys.argv[1:] if argv is None else argv,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
