@@ -109,3 +109,54 @@ def test_missing_flood_file(cli: Any, tmp_path: Path) -> None:
         ],
     )
     assert r.exit_code == 2 and "does not exist" in r.output
+
+
+def test_default_flood_is_the_newest_finished_run(
+    city: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rising_east: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from twin.db import make_engine, session_scope
+    from twin.run import RunRecord
+
+    monkeypatch.setattr(layers, "load_city", lambda path: city, raising=False)
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    engine = make_engine(db)
+    t0 = datetime(2026, 11, 2, tzinfo=UTC)
+    for i, (status, depth) in enumerate([("finished", 1.0), ("finished", 0.0), ("failed", 0.0)]):
+        out = tmp_path / f"run{i}"
+        out.mkdir()
+        (rising_east * depth).to_netcdf(out / "flood.nc")
+        with session_scope(engine) as s:
+            s.add(
+                RunRecord(
+                    id=f"r{i}",
+                    scenario="s",
+                    kind="nowcast",
+                    status=status,
+                    started=t0,
+                    finished=t0 + timedelta(hours=i if i != 1 else -1),
+                    out_dir=str(out),
+                    summary_json="{}",
+                )
+            )
+    engine.dispose()
+    # run0 is the newest finished one (run1 finished earlier, run2 failed)
+    r = CliRunner().invoke(
+        app,
+        [
+            "dispatch",
+            "outbound",
+            "--hours",
+            "3",
+            "--now",
+            "1800",
+            "--db",
+            db,
+            "--json",
+            "--city",
+            str(tmp_path),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert {e["ref"] for e in json.loads(r.output)} == {"H1", "H2"}
