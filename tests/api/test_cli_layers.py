@@ -92,3 +92,18 @@ def test_demo_on_a_bad_city_exits_2(bad_city: Path, tmp_path: Path) -> None:
 def test_help(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_demo_without_city_uses_the_demo_city(
+    good_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def ensure() -> Path:
+        calls.append(1)
+        return good_city
+
+    monkeypatch.setattr(layers, "ensure_demo_city", ensure)
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert calls == [1] and (tmp_path / "o" / "summary.json").exists()
