@@ -83,8 +83,9 @@ def _report(ds: Any, folder: Path) -> None:
     if "ward_hazard_probability" in ds:
         prob = ds["ward_hazard_probability"]
         wards = Table("ward", "P(danger for some+)", "P(danger for most+)", "P(danger for all)")
-        worst = prob.sel(hazard_class=[2, 3]).sum("hazard_class").fillna(0).values
-        for i in worst.argsort()[::-1][:10]:
+        filled = prob.fillna(0).values
+        worst = 100 * filled[:, 2:].sum(axis=1) + filled[:, 1:].sum(axis=1)
+        for i in worst.argsort(kind="stable")[::-1][:10]:
             row = prob.isel(ward=int(i)).values
             name = str(prob["ward_name"].values[i]) if "ward_name" in prob.coords else ""
             wards.add_row(

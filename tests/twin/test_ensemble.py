@@ -23,7 +23,7 @@ from twin.ensemble import (
     exceedance_probability,
     perturb_forcing,
     shift_in_time,
-    ward_hazard_probability,
+    ward_hazard,
 )
 
 # -- docstrings, specs ------------------------------------------------------------------------
@@ -150,18 +150,29 @@ def test_exceedance_and_ward_probabilities_by_hand() -> None:
     np.testing.assert_allclose(p.sel(threshold_m=0.5).values[0], [0, 2 / 3, 1, 1 / 3])
     np.testing.assert_allclose(p.sel(threshold_m=1.0).values[0], [0, 0, 1 / 3, 1 / 3])
     wards = gpd.GeoDataFrame(
-        {"ward_id": ["A", "B", "OFF"], "population": [10, 0, 5]},
+        {"ward_id": ["A", "B", "OFF"], "name": ["Á", "B", "off"], "population": [10, 20, 5]},
         geometry=[box(0, 0, 20, 20), box(20, 0, 40, 20), box(100, 100, 110, 110)],
     )
-    klass, prob = ward_hazard_probability(ds, wards)
-    # A: cells 0-1 (people in both): max class per member 1, 3, 1
-    assert klass.sel(ward="A").values.tolist() == [1, 3, 1]
-    # B: nobody lives there, so all its cells count: 2, 1, 2
-    assert klass.sel(ward="B").values.tolist() == [2, 1, 2]
-    np.testing.assert_allclose(prob.sel(ward="A").values, [0, 2 / 3, 0, 1 / 3])
-    np.testing.assert_allclose(prob.sel(ward="B").values, [0, 1 / 3, 2 / 3, 0])
-    # OFF lies outside the grid: its people sit nowhere, its probabilities are unknown
-    assert np.isnan(prob.sel(ward="OFF").values).all()
+    built_up = np.array([[0, 0, 0, 1], [0, 0, 0, 1]], dtype=bool)  # B lives in column 3
+    out = ward_hazard(ds, wards, built_up=built_up)
+    # A has no built-up cell: 2.5 people in each of its 4 cells (columns 0-1)
+    np.testing.assert_allclose(out.ward_people_by_class.sel(ward="A", member=1), [5, 0, 0, 5])
+    assert out.ward_hazard_class.sel(ward="A").values.tolist() == [1, 3, 1]
+    assert out.ward_hazard_class.sel(ward="B").values.tolist() == [0, 0, 2]
+    np.testing.assert_allclose(out.ward_hazard_probability.sel(ward="A"), [0, 2 / 3, 0, 1 / 3])
+    np.testing.assert_allclose(out.ward_hazard_probability.sel(ward="B"), [2 / 3, 0, 1 / 3, 0])
+    # OFF lies outside the grid: nobody of it on the grid, its probabilities unknown
+    assert out.ward_hazard_class.sel(ward="OFF").values.tolist() == [-1, -1, -1]
+    assert np.isnan(out.ward_hazard_probability.sel(ward="OFF")).all()
+    assert out["ward_name"].values.tolist() == ["Á", "B", "off"]
+    # half of A meets class 1 or worse: not enough when 60 % must
+    strict = ward_hazard(ds, wards, built_up=built_up, min_share=0.6)
+    assert strict.ward_hazard_class.sel(ward="A").values.tolist() == [0, 0, 1]
+    with pytest.raises(TwinError, match="min_share"):
+        ward_hazard(ds, wards, min_share=0.0)
+    summary = twin.ensemble.summarise(ds, thresholds_m=[0.5], wards=wards, built_up=built_up)
+    assert summary["ward_hazard_probability"].dims == ("ward", "hazard_class")
+    assert summary["exceedance_probability"].dims == ("threshold_m", "y", "x")
     with pytest.raises(TwinError, match="thresholds"):
         exceedance_probability(ds, [])
     with pytest.raises(TwinError, match="member"):

@@ -54,7 +54,7 @@ def _wards(source: DomainSource) -> gpd.GeoDataFrame:
     x = source.forcing.elevation["x"].values
     half = float(x.mean())
     return gpd.GeoDataFrame(
-        {"ward_id": ["W01", "W02"], "name": ["Tây", "Đông"], "population": [100, 0]},
+        {"ward_id": ["W01", "W02"], "name": ["Tây", "Đông"], "population": [100, 50]},
         geometry=[box(0, 0, half, 2 * half), box(half, 0, 2 * half, 2 * half)],
         crs=32648,
     )

@@ -21,11 +21,17 @@ from twin.ensemble.runner import (
     run_members,
 )
 from twin.ensemble.spec import PERTURBATIONS, Distribution, EnsembleSpec, Member, Perturbations
-from twin.ensemble.summary import exceedance_probability, summarise, ward_hazard_probability
+from twin.ensemble.summary import (
+    WARD_MIN_SHARE,
+    exceedance_probability,
+    summarise,
+    ward_hazard,
+)
 
 __all__ = [
     "DAM_INFLOW_PREFIX",
     "PERTURBATIONS",
+    "WARD_MIN_SHARE",
     "Distribution",
     "DomainSource",
     "EnsembleSpec",
@@ -41,5 +47,5 @@ __all__ = [
     "run_members",
     "shift_in_time",
     "summarise",
-    "ward_hazard_probability",
+    "ward_hazard",
 ]

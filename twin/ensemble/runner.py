@@ -114,7 +114,8 @@ def run(
         None/False for silence.
     wards
         Ward polygons (``ward_id``, ``population``) for the per-ward hazard probabilities;
-        default the scenario city's wards (none for a :class:`DomainSource`).
+        default the scenario city's wards, people on its built-up cells (none for a
+        :class:`DomainSource`).
 
     Returns
     -------
@@ -122,8 +123,9 @@ def run(
         ``depth``, ``wse``, ``speed`` over (member, time, y, x) and ``max_depth``,
         ``max_speed``, ``arrival_time``, ``max_hazard_class`` over (member, y, x), all lazy;
         the members' factors as coordinates along ``member``; and, computed,
-        ``exceedance_probability`` (threshold_m, y, x) and, with wards,
-        ``ward_hazard_probability`` (ward, hazard_class).
+        ``exceedance_probability`` (threshold_m, y, x) and, with wards, the per-ward
+        variables of :func:`twin.ensemble.ward_hazard` (``ward_hazard_probability`` over
+        ward and hazard_class).
 
     Raises
     ------
@@ -144,11 +146,14 @@ def run(
             source, members, folder, client=c, retries=spec.retries, progress=callback
         )
     ds = open_members(folder, [r["member"] for r in records])
+    built_up = None
     if wards is None and isinstance(source, Scenario):
         from twin._scenario_check import load_city_cached
+        from twin.impact import built_up_grid
 
-        wards = load_city_cached(source.city_path()).wards
-    out = summarise(ds, thresholds_m=spec.thresholds_m, wards=wards)
+        city = load_city_cached(source.city_path())
+        wards, built_up = city.wards, built_up_grid(city, ds)
+    out = summarise(ds, thresholds_m=spec.thresholds_m, wards=wards, built_up=built_up)
     out.attrs.update(
         {
             "ensemble": spec.name,

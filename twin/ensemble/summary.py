@@ -2,13 +2,15 @@
 
 - ``exceedance_probability`` (threshold_m, y, x): the fraction of members whose maximum depth
   in the cell is more than each threshold.
-- ``ward_hazard_class`` (member, ward): the highest hazard class (Defra FD2321, 0 low .. 3
-  danger for all, see :mod:`hydro.hazard`) that anybody in the ward meets during the member's
-  run: the highest class over the ward's cells that hold people
-  (:func:`twin.impact.people_per_cell`), or over all its cells when none does.
-- ``ward_hazard_probability`` (ward, hazard_class): the fraction of members in which that
-  highest class is exactly each class (each row sums to 1); a ward with no cell on the grid
-  gets NaN.
+- ``ward_people_by_class`` (member, ward, hazard_class): people whose cell's highest hazard
+  class over the run (Defra FD2321, 0 low .. 3 danger for all, see :mod:`hydro.hazard`) is
+  each class, with each ward's people spread over its built-up cells
+  (:func:`twin.impact.people_per_cell`);
+- ``ward_hazard_class`` (member, ward): the ward's class in that member, the highest class met
+  (that class or a worse one) by at least :data:`WARD_MIN_SHARE` (5 %) of its people, so one
+  cell by the river does not put a whole ward in danger;
+- ``ward_hazard_probability`` (ward, hazard_class): the fraction of members in which the ward
+  is in each class (each row sums to 1; NaN for a ward with nobody on the grid).
 
 Members are read one at a time, so memory stays bounded by one member's maps.
 """
@@ -16,9 +18,10 @@ Members are read one at a time, so memory stays bounded by one member's maps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import xarray as xr
 
 from hydro.hazard import HAZARD_CLASS_NAMES
@@ -27,7 +30,10 @@ from twin._errors import TwinError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["exceedance_probability", "summarise", "ward_hazard_probability"]
+__all__ = ["WARD_MIN_SHARE", "exceedance_probability", "summarise", "ward_hazard"]
+
+#: Share of a ward's people that must meet a hazard class for the ward to be in that class.
+WARD_MIN_SHARE = 0.05
 
 
 def exceedance_probability(ds: xr.Dataset, thresholds_m: Sequence[float]) -> xr.DataArray:
@@ -55,10 +61,14 @@ def exceedance_probability(ds: xr.Dataset, thresholds_m: Sequence[float]) -> xr.
     return out
 
 
-def ward_hazard_probability(
-    ds: xr.Dataset, wards: gpd.GeoDataFrame
-) -> tuple[xr.DataArray, xr.DataArray]:
-    """Each ward's highest hazard class per member, and the probability of each class.
+def ward_hazard(
+    ds: xr.Dataset,
+    wards: gpd.GeoDataFrame,
+    *,
+    built_up: npt.ArrayLike | None = None,
+    min_share: float = WARD_MIN_SHARE,
+) -> xr.Dataset:
+    """People in each hazard class per ward and member, the wards' classes and probabilities.
 
     Parameters
     ----------
@@ -66,11 +76,34 @@ def ward_hazard_probability(
         Members with ``max_hazard_class`` over (member, y, x).
     wards
         Ward polygons (``ward_id``, ``population``; ``name`` optional) in the grid's CRS.
+    built_up
+        Boolean (y, x) grid of built-up cells, where people live (see
+        :func:`twin.impact.people_per_cell`); None spreads them over each whole ward.
+    min_share
+        The share of a ward's people that must meet a class (or a worse one) for the ward to
+        be in that class.
 
     Returns
     -------
-    ward_hazard_class, ward_hazard_probability
-        (member, ward) int8 (-1 for a ward off the grid) and (ward, hazard_class) float.
+    xarray.Dataset
+        ``ward_people_by_class`` (member, ward, hazard_class): people whose cell's highest
+        class over the run is that class; ``ward_hazard_class`` (member, ward) int8, -1 for a
+        ward with nobody on the grid; ``ward_hazard_probability`` (ward, hazard_class), the
+        fraction of members with that ward class (NaN for a ward with nobody on the grid).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, xarray as xr
+    >>> from shapely.geometry import box
+    >>> ds = xr.Dataset({"max_hazard_class": (("member", "y", "x"), [[[0, 3]] * 2, [[2, 2]] * 2])},
+    ...                 coords={"member": [0, 1], "x": [5.0, 15.0], "y": [15.0, 5.0]})
+    >>> wards = gpd.GeoDataFrame({"ward_id": ["A"], "population": [100]},
+    ...                          geometry=[box(0, 0, 20, 20)])
+    >>> out = ward_hazard(ds, wards, min_share=0.5)
+    >>> out.ward_hazard_class.values.ravel().tolist()  # half the people meet class 3; all 2
+    [3, 2]
+    >>> out.ward_hazard_probability.values.ravel().tolist()
+    [0.0, 0.0, 0.5, 0.5]
     """
     from twin.impact import people_per_cell
 
@@ -78,56 +111,71 @@ def ward_hazard_probability(
         raise TwinError("ward probabilities need max_hazard_class over (member, y, x)")
     if "ward_id" not in wards.columns:
         raise TwinError("wards need a 'ward_id' column")
-    people, ward_row = people_per_cell(wards, ds)
-    n_wards = len(wards)
-    lived = np.zeros(n_wards, dtype=bool)
-    inside = ward_row >= 0
-    lived[np.unique(ward_row[inside & (people > 0)])] = True
-    # a cell counts when it holds people, or when its ward has no cell that does
-    counts = (inside & (people > 0)) | (inside & ~lived[np.clip(ward_row, 0, None)])
-    rows = ward_row[counts]
-    per_member = np.full((ds.sizes["member"], n_wards), -1, dtype=np.int8)
-    for k in range(ds.sizes["member"]):
-        cls = np.asarray(ds["max_hazard_class"].isel(member=k).values, dtype=np.int8)
-        np.maximum.at(per_member[k], rows, cls[counts])
-    ward_ids = wards["ward_id"].astype(str).to_numpy()
-    coords = {"ward": ward_ids}
+    if not 0.0 < min_share <= 1.0:
+        raise TwinError(f"min_share must be in (0, 1], got {min_share}")
+    people, ward_row = people_per_cell(wards, ds, built_up=built_up)
+    n_wards, n_members = len(wards), ds.sizes["member"]
+    classes = np.array(sorted(HAZARD_CLASS_NAMES), dtype=np.int8)
+    lived = (ward_row >= 0) & (people > 0)
+    rows, weights = ward_row[lived], people[lived]
+    by_class = np.zeros((n_members, n_wards, classes.size))
+    for k in range(n_members):
+        cls = np.asarray(ds["max_hazard_class"].isel(member=k).values)[lived]
+        for c in classes:
+            by_class[k, :, c] = np.bincount(rows[cls == c], weights[cls == c], minlength=n_wards)
+    total = by_class.sum(axis=2)
+    at_least = by_class[:, :, ::-1].cumsum(axis=2)[:, :, ::-1]  # people in class c or worse
+    meets = at_least >= min_share * np.maximum(total, 1e-12)[:, :, None]
+    ward_class = np.where(meets, classes[None, None, :], 0).max(axis=2).astype(np.int8)
+    ward_class[total <= 0] = -1
+    probability = (ward_class[:, :, None] == classes[None, None, :]).mean(axis=0)
+    probability[(ward_class < 0).any(axis=0)] = np.nan
+    coords: dict[str, Any] = {"ward": wards["ward_id"].astype(str).to_numpy()}
     if "name" in wards.columns:
         coords["ward_name"] = ("ward", wards["name"].astype(str).to_numpy())
-    klass = xr.DataArray(
-        per_member,
-        dims=("member", "ward"),
-        coords={"member": ds["member"].values, **coords},
-        name="ward_hazard_class",
-        attrs={
-            "units": "1",
-            "long_name": "highest hazard class met by people in the ward (-1: off the grid)",
+    class_coords = {
+        "hazard_class": classes,
+        "hazard_class_name": ("hazard_class", [HAZARD_CLASS_NAMES[int(c)] for c in classes]),
+    }
+    member = {"member": ds["member"].values}
+    return xr.Dataset(
+        {
+            "ward_people_by_class": (
+                ("member", "ward", "hazard_class"),
+                by_class,
+                {"units": "persons", "long_name": "people by the highest hazard class they meet"},
+            ),
+            "ward_hazard_class": (
+                ("member", "ward"),
+                ward_class,
+                {
+                    "units": "1",
+                    "long_name": f"highest hazard class met by >= {min_share:.0%} of the ward",
+                },
+            ),
+            "ward_hazard_probability": (
+                ("ward", "hazard_class"),
+                probability,
+                {"units": "1", "long_name": "probability of the ward's hazard class"},
+            ),
         },
+        coords={**coords, **class_coords, **member},
+        attrs={"ward_min_share": min_share},
     )
-    classes = np.array(sorted(HAZARD_CLASS_NAMES), dtype=np.int8)
-    on_grid = per_member[0] >= 0 if len(per_member) else np.zeros(n_wards, dtype=bool)
-    prob = (per_member[:, :, None] == classes[None, None, :]).mean(axis=0)
-    prob[~on_grid, :] = np.nan
-    probability = xr.DataArray(
-        prob,
-        dims=("ward", "hazard_class"),
-        coords={
-            **coords,
-            "hazard_class": classes,
-            "hazard_class_name": ("hazard_class", [HAZARD_CLASS_NAMES[int(c)] for c in classes]),
-        },
-        name="ward_hazard_probability",
-        attrs={"units": "1", "long_name": "probability of the ward's highest hazard class"},
-    )
-    return klass, probability
 
 
 def summarise(
-    ds: xr.Dataset, *, thresholds_m: Sequence[float], wards: gpd.GeoDataFrame | None = None
+    ds: xr.Dataset,
+    *,
+    thresholds_m: Sequence[float],
+    wards: gpd.GeoDataFrame | None = None,
+    built_up: npt.ArrayLike | None = None,
+    min_share: float = WARD_MIN_SHARE,
 ) -> xr.Dataset:
-    """``ds`` with ``exceedance_probability`` and, given wards, the ward hazard variables."""
+    """``ds`` with ``exceedance_probability`` and, given wards, the :func:`ward_hazard` ones."""
     out = ds.assign(exceedance_probability=exceedance_probability(ds, thresholds_m).compute())
     if wards is not None:
-        klass, probability = ward_hazard_probability(ds, wards)
-        out = out.assign(ward_hazard_class=klass, ward_hazard_probability=probability)
+        hazard = ward_hazard(ds, wards, built_up=built_up, min_share=min_share)
+        out = out.merge(hazard.drop_vars("member"), compat="override")
+        out.attrs["ward_min_share"] = min_share
     return out
