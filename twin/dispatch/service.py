@@ -24,7 +24,7 @@ from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from twin._errors import ConflictError, NotFoundError, TwinError
-from twin.db import make_engine, session_scope
+from twin.db import create_all, make_engine, session_scope
 from twin.dispatch._tables import CallEventRow, CallRow, TeamRow
 from twin.dispatch.calls import (
     OPEN_STATUSES,
@@ -89,6 +89,7 @@ class Dispatcher:
     ) -> None:
         self.city = city
         self.engine = engine if engine is not None else make_engine(db_url)
+        create_all(self.engine)  # an engine made before this module was imported lacks our tables
         self.clock = clock or (lambda: datetime.now(UTC))
         self.horizon_s = horizon_s
         self.index = GeocodeIndex(city.roads, city.wards)
@@ -476,6 +477,12 @@ class Dispatcher:
     # ------------------------------------------------------------------ teams
     def sync_teams(self) -> None:
         """Add the city's stations that the database does not know yet (others are kept)."""
+        try:
+            self._add_missing_teams()
+        except IntegrityError:
+            self._add_missing_teams()  # another process added some at the same moment
+
+    def _add_missing_teams(self) -> None:
         st = self.city.stations
         now = self.clock()
         with session_scope(self.engine) as s:
