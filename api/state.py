@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,7 @@ class AppState:
         self.runs_dir = (Path(settings.data_dir) / "runs").resolve()
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
         self.results = LRUCache(4)
+        self._write_lock = threading.Lock()
 
     @property
     def city_loaded(self) -> bool:
@@ -126,6 +128,15 @@ class AppState:
         path = self.settings.city_path or layers.ensure_demo_city()
         self._city = layers.load_city(path)
         return self._city
+
+    def writes(self) -> AbstractContextManager[Any]:
+        """Hold while writing to the database: one writer at a time on SQLite.
+
+        SQLite lets one transaction write at once and makes the others retry with growing
+        sleeps; queueing the writers here in order keeps the latency of each write flat.
+        Other databases need no such queue.
+        """
+        return self._write_lock if self.engine.dialect.name == "sqlite" else nullcontext()
 
     def dispatcher(self) -> Any:
         """The city's :class:`twin.dispatch.Dispatcher` (made on first use, one per app)."""

@@ -109,11 +109,14 @@ async def create_call(
 ) -> JSONResponse:
     """Locate the caller, judge the risk, score the call and store it (201, ``Location``)."""
     dispatcher = await run_in_threadpool(state.dispatcher)
-    call = await run_in_threadpool(
-        lambda: dispatcher.intake(
-            **body.model_dump(), idempotency_key=idempotency_key, operator=_operator(key)
-        )
-    )
+
+    def intake() -> Call:
+        with state.writes():
+            return dispatcher.intake(
+                **body.model_dump(), idempotency_key=idempotency_key, operator=_operator(key)
+            )
+
+    call = await run_in_threadpool(intake)
     return _call_response(call, 201)
 
 
@@ -167,17 +170,18 @@ def update_call(
     dispatcher = state.dispatcher()
     if body.status is None and body.candidate is None and body.lon is None:
         raise TwinError("nothing to change: give status, candidate, or lon and lat")
-    if body.candidate is not None or body.lon is not None or body.lat is not None:
-        dispatcher.locate(
-            call_id,
-            candidate=body.candidate,
-            lon=body.lon,
-            lat=body.lat,
-            operator=_operator(key),
-        )
-    call = dispatcher.call(call_id)
-    if body.status is not None:
-        call = dispatcher.update(call_id, body.status, operator=_operator(key), note=body.note)
+    with state.writes():
+        if body.candidate is not None or body.lon is not None or body.lat is not None:
+            dispatcher.locate(
+                call_id,
+                candidate=body.candidate,
+                lon=body.lon,
+                lat=body.lat,
+                operator=_operator(key),
+            )
+        call = dispatcher.call(call_id)
+        if body.status is not None:
+            call = dispatcher.update(call_id, body.status, operator=_operator(key), note=body.note)
     return _call_response(call)
 
 
@@ -192,7 +196,9 @@ def assign_call(
 ) -> JSONResponse:
     """Assign the given team, or the one that gets there first by a route the water allows."""
     team_id = body.team_id if body else None
-    call = state.dispatcher().assign(call_id, team_id, operator=_operator(key))
+    dispatcher = state.dispatcher()
+    with state.writes():
+        call = dispatcher.assign(call_id, team_id, operator=_operator(key))
     return _call_response(call)
 
 
@@ -248,7 +254,8 @@ def update_team(
 ) -> JSONResponse:
     """``available`` (back at its station), ``returning`` or ``off duty``."""
     dispatcher = state.dispatcher()
-    team = dispatcher.set_team_status(team_id, body.status, operator=_operator(key))
+    with state.writes():
+        team = dispatcher.set_team_status(team_id, body.status, operator=_operator(key))
     return JSONResponse(_team_json(dispatcher, team))
 
 

@@ -151,26 +151,29 @@ async def create_request(
         elif name.startswith("attribute[") and match is None:
             return fmt.error_response(path, 400, [f"{name!r} is not a valid attribute field"])
     city = await run_in_threadpool(state.city)
-    created = await run_in_threadpool(
-        lambda: reports.submit_request(
-            state.engine,
-            city,
-            service_code=service_code,
-            lat=lat,
-            lon=lon,
-            address_string=address_string,
-            address_id=address_id,
-            email=email,
-            device_id=device_id,
-            account_id=account_id,
-            first_name=first_name,
-            last_name=last_name,
-            phone=phone,
-            description=description,
-            media_url=media_url,
-            attributes=attributes,
-        )
-    )
+
+    def submit() -> reports.ServiceRequest:
+        with state.writes():
+            return reports.submit_request(
+                state.engine,
+                city,
+                service_code=service_code,
+                lat=lat,
+                lon=lon,
+                address_string=address_string,
+                address_id=address_id,
+                email=email,
+                device_id=device_id,
+                account_id=account_id,
+                first_name=first_name,
+                last_name=last_name,
+                phone=phone,
+                description=description,
+                media_url=media_url,
+                attributes=attributes,
+            )
+
+    created = await run_in_threadpool(submit)
     return fmt.render(path, "service_requests", [fmt.post_result(created, account_id)], status=201)
 
 
@@ -265,7 +268,8 @@ def update_request(
     _staff: StaffKey,
 ) -> Response:
     """Answer with a public ``status_notes``; closing a street-light request repairs its light."""
-    updated = reports.update_request(
-        state.engine, service_request_id, status=body.status, status_notes=body.status_notes
-    )
+    with state.writes():
+        updated = reports.update_request(
+            state.engine, service_request_id, status=body.status, status_notes=body.status_notes
+        )
     return fmt.render(request.url.path, "service_requests", [fmt.request_document(updated)])

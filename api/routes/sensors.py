@@ -103,13 +103,14 @@ async def ingest(request: Request, state: StateDep, key: OperatorKey) -> Any:
 
     def work() -> sensors.IngestReport:
         readings = sensors.parse_feed(text, fmt, source="POST /sensors/readings")
-        return sensors.ingest_readings(
-            state.engine,
-            readings,
-            source=f"api:{key.key_id}",
-            content=body,
-            stations=_stations(state),
-        )
+        with state.writes():
+            return sensors.ingest_readings(
+                state.engine,
+                readings,
+                source=f"api:{key.key_id}",
+                content=body,
+                stations=_stations(state),
+            )
 
     report = await run_in_threadpool(work)
     result = IngestResult(
