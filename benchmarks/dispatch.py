@@ -13,6 +13,7 @@ real results do, without running the solver here. Run::
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="intakes to time")
     parser.add_argument("--now-h", type=float, default=3.0, help="now within the flood (h)")
     args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work slows these)")
     rng = random.Random(5)
     city = layers.load_city(layers.ensure_demo_city())
     ds = bathtub(city)

@@ -211,6 +211,8 @@ class RoadNetwork:
     """
 
     def __init__(self, roads: Any, *, crs: Any = None) -> None:
+        if (roads.geometry.geom_type != "LineString").any():
+            roads = roads.explode(index_parts=False)  # one edge per part of a MultiLineString
         lines = np.asarray(roads.geometry.values)
         keep = np.array([g is not None and not g.is_empty for g in lines])
         lines = lines[keep]

@@ -148,3 +148,21 @@ def test_routes_never_cross_an_impassable_edge(
                 assert ef.depth_min_m[i] >= BOAT_MIN_DEPTH_M
             else:
                 assert ef.depth_max_m[i] < LIMIT[mode]
+
+
+def test_multilinestring_roads_become_one_edge_per_part() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString
+
+    from twin.dispatch import RoadNetwork
+
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["M"], "free_speed_kmh": [36.0]},
+        geometry=[MultiLineString([[(0, 0), (100, 0)], [(100, 0), (100, 50)]])],
+        crs="EPSG:32648",
+    )
+    net = RoadNetwork(roads)
+    assert len(net.lines) == 2 and net.n_nodes == 3
+    route = net.routes_to(100, 50, [TeamStart("T", "truck", 0, 0)])["T"]
+    assert isinstance(route, Route) and route.eta_s == pytest.approx(15.0)  # 150 m at 10 m/s
+    assert route.geometry().equals(LineString([(0, 0), (100, 0), (100, 50)]))
