@@ -145,7 +145,9 @@ class AppState:
                 if self._dispatcher is None:
                     from twin.dispatch import Dispatcher
 
-                    self._dispatcher = Dispatcher(self._load_city(), engine=self.engine)
+                    self._dispatcher = Dispatcher(
+                        self._load_city(), engine=self.engine, flood=self._latest_nowcast()
+                    )
         return self._dispatcher
 
     def layer_wgs84(self, name: str) -> gpd.GeoDataFrame:
@@ -184,6 +186,16 @@ class AppState:
         # A finished nowcast is the newest view of the flood: dispatch ranks and routes on it.
         if job.kind == "nowcast" and self._dispatcher is not None:
             self._dispatcher.set_flood(result.result)
+
+    def _latest_nowcast(self) -> xr.Dataset | None:
+        """The flood result of the newest finished nowcast, if there is one to read."""
+        for record in self.run_records(limit=20):
+            if record["kind"] == "nowcast" and record["status"] == "finished":
+                try:
+                    return self.run_result(self.public_run_id(record))
+                except ValueError:
+                    return None
+        return None
 
     def public_run_id(self, record: dict[str, Any]) -> str:
         """The id the API shows for a run record (its folder name for runs made here)."""

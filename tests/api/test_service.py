@@ -134,3 +134,36 @@ def test_keys_never_reach_logs() -> None:
     line = "GET /open311/v2/requests.json?api_key=twin_0123abcd_abcdefghijklmnopqrstu HTTP/1.1"
     assert "abcdefghij" not in redact_secrets(line)
     assert "twin_0123abcd_***" in redact_secrets("Bearer twin_0123abcd_abcdefghijklmnopqrstuv")
+
+
+def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: Any) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: seen.update(target=target, **kw))
+    result = CliRunner().invoke(cli, ["serve", "--port", "8123", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen["target"] == "api:create_app" and seen["factory"] is True
+    assert (seen["host"], seen["port"], seen["workers"]) == ("127.0.0.1", 8123, 2)
+    bad = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert bad.exit_code == 2
+
+
+def test_access_log_lines_are_redacted(client: TestClient, caplog: Any) -> None:
+    import logging
+
+    secret = "twin_0123abcd_thisisthesecretpartofthekey"
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "POST",
+            f"/open311/v2/requests.json?api_key={secret}",
+            "1.1",
+            201,
+        )
+    assert caplog.records
+    assert "thisisthesecret" not in caplog.text
