@@ -194,6 +194,9 @@ def submit_nowcast(body: NowcastRequest, state: StateDep, _key: OperatorKey) -> 
     return _accepted(state.jobs.submit("nowcast", "nowcast", work))
 
 
+_STATUSES = ("queued", "running", "finished", "failed", "cancelled")
+
+
 def _parse_time(value: Any) -> datetime | None:
     if not value:
         return None
@@ -209,13 +212,13 @@ def _status(state: AppState, run_id: str) -> RunStatus:
     if job is None and record is None:
         raise NotFoundError(f"no run {run_id!r}: list the runs with GET /runs")
     if record is not None and (job is None or job.status in ("finished", "failed")):
-        status = record["status"]
-        status = {"running": "running" if job else "failed"}.get(status, status)
+        # "running" without a job here: a run of the CLI, or one cut off by a restart.
+        status = record["status"] if record["status"] in _STATUSES else "failed"
         return RunStatus(
             run_id=run_id,
             kind=record["kind"],
             name=record["scenario"],
-            status=status,
+            status=status,  # type: ignore[arg-type]
             stage="done" if status == "finished" else (job.stage if job else status),
             progress_percent=100.0
             if status == "finished"
