@@ -79,17 +79,17 @@ class FloodState:
             self.times_s = np.asarray(time, dtype=np.float64)
         if self.times_s.size == 0 or np.any(np.diff(self.times_s) <= 0):
             raise TwinError("flood result time must be non-empty and strictly increasing")
-        self.depth = np.nan_to_num(
-            ds["depth"].transpose("time", "y", "x").values.astype(np.float32), nan=0.0
-        )
-        self.speed = np.nan_to_num(
-            ds["speed"].transpose("time", "y", "x").values.astype(np.float32), nan=0.0
-        )
+        self.now_s = self._resolve_now(now, ds.attrs)
+        # steps before the one at (or just before) now are never read: leave them on disk
+        k = int(np.searchsorted(self.times_s, self.now_s, side="right")) - 1
+        k = max(0, min(k, self.times_s.size - 2))
+        self.times_s = self.times_s[k:]
+        self.depth = _load(ds["depth"], k)
+        self.speed = _load(ds["speed"], k)
         self.x = np.asarray(ds["x"].values, dtype=np.float64)
         self.y = np.asarray(ds["y"].values, dtype=np.float64)
         self.dx = float(abs(self.x[1] - self.x[0])) if self.x.size > 1 else 1.0
         self.dy = float(abs(self.y[1] - self.y[0])) if self.y.size > 1 else 1.0
-        self.now_s = self._resolve_now(now, ds.attrs)
         self.token = next(_TOKENS)  # identifies this state in graph caches
 
     def _resolve_now(self, now: datetime | float | None, attrs: dict[str, Any]) -> float:
@@ -308,6 +308,12 @@ def open_flood(path: str | Path) -> xr.Dataset:
             return ds.load()
     except (OSError, ValueError) as exc:
         raise TwinError(f"cannot read flood result {path}: {exc}") from exc
+
+
+def _load(var: xr.DataArray, first: int) -> npt.NDArray[np.float32]:
+    """(time, y, x) float32 from step ``first`` on, NaN read as 0 (dry)."""
+    values = np.asarray(var.transpose("time", "y", "x")[first:].values, dtype=np.float32)
+    return np.nan_to_num(values, nan=0.0, copy=False)
 
 
 def _parse_now(value: Any) -> datetime | float:

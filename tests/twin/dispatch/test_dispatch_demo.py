@@ -104,7 +104,9 @@ def test_a_flood_model_result_is_read_as_it_comes(city: Any, network: Any, at: A
         [TeamStart("T", "truck", *at(800, 0)), TeamStart("B", "boat", *at(800, 0))],
         flood=fs,
     )
-    # the pond spreads over the closed, flat domain: about 1.2 m everywhere within the hour
+    # the pond spreads over the closed, flat domain (about 1.2 m everywhere within the hour);
+    # whether the boat sets off afloat or is towed first depends on how fast the front moves
     assert "under" in str(res["T"])
     boat = res["B"]
-    assert isinstance(boat, Route) and {g.mode for g in boat.legs} == {"boat"}
+    assert isinstance(boat, Route) and boat.legs[-1].mode == "boat"
+    assert {g.mode for g in boat.legs} <= {"trailer", "transfer", "boat"}
