@@ -31,6 +31,7 @@ from twin.dispatch.calls import (
     Call,
     CallEvent,
     IntakeRequest,
+    as_utc,
     check_transition,
     validate_intake,
 )
@@ -459,12 +460,9 @@ class Dispatcher:
             ).all()
             if rows:
                 cols = list(zip(*rows, strict=True))
-                f = lambda v: np.array([np.nan if e is None else e for e in v], dtype=float)  # noqa: E731
-                created = [c.replace(tzinfo=UTC) if c.tzinfo is None else c for c in cols[6]]
-                waiting = np.array([(now - c).total_seconds() for c in created])
-                risks, prios = self._score(
-                    f(cols[1]), f(cols[2]), f(cols[3]), f(cols[4]), f(cols[5]), waiting
-                )
+                waiting = np.array([(now - as_utc(c)).total_seconds() for c in cols[6]])
+                xs, ys, people, vulnerable, water = (_floats(c) for c in cols[1:6])
+                risks, prios = self._score(xs, ys, people, vulnerable, water, waiting)
                 s.execute(
                     update(CallRow),
                     [
@@ -744,3 +742,8 @@ class Dispatcher:
                 }
             )
         return outbound_list(self.flood, people, hours=float(hours), danger_class=danger_class)
+
+
+def _floats(values: Sequence[Any]) -> np.ndarray:
+    """A float array with NaN for None."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
