@@ -2,7 +2,7 @@
 teams, follows calls to their end and lists people to call first.
 
 Everything slow is built once in the constructor (the geocoding index, the road graph) or
-once per flood state (the flood-aware graphs, cached by :class:`RoutingNetwork`), so that
+once per flood state (the flood-aware graphs, cached by :class:`RoadNetwork`), so that
 an intake with its geocode, risk and team proposal takes milliseconds. Every write is one
 transaction: a call is stored whole with its first audit-log entry or not at all; team
 assignment is a conditional ``UPDATE ... WHERE status = 'available'`` whose row count says
