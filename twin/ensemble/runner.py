@@ -91,6 +91,7 @@ def run(
     n_workers: int = 2,
     progress: Progress | bool | None = None,
     wards: gpd.GeoDataFrame | None = None,
+    threads_per_member: int | None = 1,
 ) -> xr.Dataset:
     """Run an ensemble and open its members as one Dataset.
 
@@ -116,6 +117,8 @@ def run(
         Ward polygons (``ward_id``, ``population``) for the per-ward hazard probabilities;
         default the scenario city's wards, people on its built-up cells (none for a
         :class:`DomainSource`).
+    threads_per_member
+        Numba threads per member; raise it on workers with several cores each.
 
     Returns
     -------
@@ -143,7 +146,13 @@ def run(
     callback = _progress_callback(progress)
     with _client(client, n_workers) as c:
         records = run_members(
-            source, members, folder, client=c, retries=spec.retries, progress=callback
+            source,
+            members,
+            folder,
+            client=c,
+            retries=spec.retries,
+            progress=callback,
+            threads_per_member=threads_per_member,
         )
     ds = open_members(folder, [r["member"] for r in records])
     built_up = None
@@ -174,8 +183,11 @@ def run_members(
     client: Client | None = None,
     retries: int = 2,
     progress: Progress | None = None,
+    threads_per_member: int | None = 1,
 ) -> list[dict[str, Any]]:
     """Run members, on a Dask client or (``client=None``) one after another here.
+
+    ``threads_per_member`` numba threads solve each member (see :func:`run_member`).
 
     Returns
     -------
@@ -191,7 +203,7 @@ def run_members(
     records: dict[int, dict[str, Any]] = {}
     if client is None:
         for m in members:
-            records[m.index] = run_member(source, m, str(folder))
+            records[m.index] = run_member(source, m, str(folder), threads=threads_per_member)
             if progress is not None:
                 progress(len(records), total, records[m.index])
         return [records[m.index] for m in members]
@@ -206,6 +218,7 @@ def run_members(
             source,
             m,
             str(folder),
+            threads=threads_per_member,
             key=f"ensemble-member-{m.index:04d}-{token}",
             retries=retries,
             pure=False,
@@ -230,14 +243,29 @@ def run_members(
     return [records[m.index] for m in members]
 
 
-def run_member(source: Source, member: Member, out_dir: str) -> dict[str, Any]:
+def run_member(
+    source: Source, member: Member, out_dir: str, *, threads: int | None = 1
+) -> dict[str, Any]:
     """Run one member and write ``member_NNN.zarr`` into ``out_dir`` (runs on a worker).
+
+    Parameters
+    ----------
+    source, member
+        What to run.
+    out_dir
+        Folder of the member stores (made if missing) and of ``attempts.jsonl``.
+    threads
+        Numba threads for this member's solver (capped by ``NUMBA_NUM_THREADS``); None keeps
+        the process's setting. One per member by default: members are the parallelism, and
+        two workers each spinning two OpenMP threads on two cores run slower than serial.
 
     Returns
     -------
     dict
         ``member``, ``path``, ``wall_s``, ``pid``, ``host``, ``volume_error``.
     """
+    import numba
+
     from hydro.accessor import FloodAccessor
     from twin.run import simulate
 
@@ -257,12 +285,19 @@ def run_member(source: Source, member: Member, out_dir: str) -> dict[str, Any]:
     else:
         forcing, duration_s, every_s = source.forcing, source.duration_s, source.output_every_s
         dtype, start = source.dtype, None
-    result, balance = simulate(
-        perturb_forcing(forcing, member),
-        duration_s=duration_s,
-        output_every_s=every_s,
-        dtype=dtype,
-    )
+    previous_threads = numba.get_num_threads()
+    if threads is not None:
+        most = int(getattr(numba.config, "NUMBA_NUM_THREADS", 1))
+        numba.set_num_threads(max(1, min(int(threads), most)))
+    try:
+        result, balance = simulate(
+            perturb_forcing(forcing, member),
+            duration_s=duration_s,
+            output_every_s=every_s,
+            dtype=dtype,
+        )
+    finally:
+        numba.set_num_threads(previous_threads)
     result["max_hazard_class"] = FloodAccessor(result).hazard().max_hazard_class
     result = result.assign_attrs(
         {
