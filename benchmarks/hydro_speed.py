@@ -16,8 +16,9 @@ simulated to t = 3,600 s with no snapshots in between. Printed, as a markdown ta
 
 - cell updates per second, ``N² × time steps ÷ wall seconds`` (compilation excluded: every
   configuration is warmed up on a small grid first), for each N, float32/float64, 1/2 threads;
-- the 90 %-dry variant: rain only on the lowest tenth of the square (x < 1,000 m), which
-  stays there, so nine cells in ten stay dry (N = 1000 or the largest size run);
+- the 90 %-dry variant: no rain, but the hour's 50 mm lying on the lowest tenth of the square
+  (x < 1,000 m) at the start; it drains into the valley bottom and stays there, so nine cells
+  in ten stay dry (N = 1000 or the largest size run); compared per time step;
 - Landlab's ``OverlandFlow`` (the same de Almeida scheme, float64, NumPy) on the same case:
   its cell updates per second and wall time, and our ratio in both (Landlab's step is capped
   at our largest step, 10 s, which it otherwise lacks: on the nearly dry square its first
@@ -28,8 +29,10 @@ simulated to t = 3,600 s with no snapshots in between. Printed, as a markdown ta
   the result to NetCDF, as fractions of the run.
 
 The table goes to stdout and, with the machine's description, to
-``benchmarks/results/hydro_speed-<UTC time>.json`` (git-ignored). Timings on a shared machine
-vary: the load average at the start is recorded with them.
+``benchmarks/results/hydro_speed-<UTC time>.json`` (git-ignored, rewritten after every row).
+Timings on a shared machine vary: the load average at the start and end is recorded with them.
+On a busy machine numba's OpenMP layer spins its waiting thread and two threads can run ten
+times slower than one; ``OMP_WAIT_POLICY=passive python benchmarks/hydro_speed.py`` avoids that.
 """
 
 from __future__ import annotations
@@ -77,8 +80,10 @@ def build_model(n: int, dtype: str, *, dry: bool = False) -> hydro.FloodModel:
     dem = standard_dem(n)
     model = hydro.FloodModel(dem, manning=MANNING, dtype=dtype, alpha=ALPHA, theta=THETA)
     if dry:
-        band = xr.where(dem.x < 1000.0, RAIN_MM_H, 0.0).broadcast_like(dem)
-        model.add_rain(band.assign_attrs(units="mm/h"))
+        # the hour's rain already fallen on the lowest tenth, which drains into the valley
+        # bottom and stays there: the same kernels, nine cells in ten dry throughout
+        depth = xr.where(dem.x < 1000.0, RAIN_MM_H / 1000.0, 0.0).broadcast_like(dem)
+        model.set_initial_depth(depth)
     else:
         model.add_rain(RAIN_MM_H)
     return model
@@ -224,6 +229,7 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -244,6 +250,103 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
+    for r in rows:
+        if all(r.get(k) == v for k, v in match.items()):
+            return r
+    return None
+
+
+def summarise(rows: list[dict[str, Any]], threads: list[int]) -> dict[str, Any]:
+    """Landlab ratios, thread speed-ups and the dry-domain gain from the measured rows."""
+    ratios = []
+    for r in rows:
+        if r["solver"] != "landlab OverlandFlow":
+            continue
+        for dtype, t in (("float32", max(threads)), ("float64", 1)):
+            ours = _find(
+                rows, solver="hue-twin", variant="standard", n=r["n"], dtype=dtype, threads=t
+            )
+            if ours:
+                ratios.append(
+                    {
+                        "n": r["n"],
+                        "ours": f"{dtype}, {t} thread(s)",
+                        "cell_update_ratio": ours["mcups"] / r["mcups"],
+                        "wall_time_ratio": r["wall_s"] / ours["wall_s"],
+                    }
+                )
+    speedups = []
+    for r in rows:
+        if r["solver"] == "hue-twin" and r["threads"] == 1:
+            two = _find(
+                rows, solver="hue-twin", threads=2, n=r["n"], dtype=r["dtype"], variant=r["variant"]
+            )
+            if two:
+                speedups.append(
+                    {
+                        "n": r["n"],
+                        "dtype": r["dtype"],
+                        "variant": r["variant"],
+                        "speedup": two["mcups"] / r["mcups"],
+                    }
+                )
+    dry = []
+    for d in rows:
+        if d["variant"] != "90% dry":
+            continue
+        wet = _find(
+            rows,
+            solver="hue-twin",
+            variant="standard",
+            n=d["n"],
+            dtype=d["dtype"],
+            threads=d["threads"],
+        )
+        if wet:
+            per_step = (wet["wall_s"] / wet["steps"]) / (d["wall_s"] / d["steps"])
+            dry.append(
+                {
+                    "n": d["n"],
+                    "dtype": d["dtype"],
+                    "threads": d["threads"],
+                    "wet_fraction": d["wet_fraction"],
+                    "per_step_gain": per_step,
+                }
+            )
+    return {"landlab_ratios": ratios, "thread_speedups": speedups, "dry_gain": dry}
+
+
+def report(summary: dict[str, Any]) -> str:
+    """The summary as markdown tables."""
+    out = []
+    if summary["landlab_ratios"]:
+        out += [
+            "| N | ours | × Landlab (cell updates/s) | × Landlab (wall time for the hour) |",
+            "|---:|---|---:|---:|",
+        ]
+        out += [
+            f"| {q['n']} | {q['ours']} | {q['cell_update_ratio']:.1f} | "
+            f"{q['wall_time_ratio']:.1f} |"
+            for q in summary["landlab_ratios"]
+        ]
+        out.append("")
+    if summary["thread_speedups"]:
+        out += ["| N | dtype | variant | 1 → 2 threads |", "|---:|---|---|---:|"]
+        out += [
+            f"| {q['n']} | {q['dtype']} | {q['variant']} | {q['speedup']:.2f}× |"
+            for q in summary["thread_speedups"]
+        ]
+        out.append("")
+    for q in summary["dry_gain"]:
+        out.append(
+            f"90% dry (wet fraction {q['wet_fraction']:.2f}), N={q['n']} {q['dtype']} "
+            f"{q['threads']} thread(s): {q['per_step_gain']:.1f}× less wall time per step "
+            "than fully wet"
+        )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000])
@@ -256,139 +359,85 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-landlab", action="store_true")
     args = parser.parse_args(argv)
     until = min(args.until, 600.0) if args.quick else args.until
-    sizes = [n for n in args.sizes if not args.quick or n <= 1000] or [500]
+    sizes = sorted(n for n in args.sizes if not args.quick or n <= 1000) or [500]
     landlab_sizes = (
         [n for n in sizes if n <= 1000] if args.landlab_sizes is None else args.landlab_sizes
     )
+    if args.no_landlab:
+        landlab_sizes = []
     threads = [t for t in args.threads if t <= numba.config.NUMBA_NUM_THREADS]
     info = machine()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"hydro_speed-{stamp}.json"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload: dict[str, Any] = {
+        "machine": info,
+        "until_s": until,
+        "argv": sys.argv[1:] if argv is None else argv,
+        "rows": [],
+        "notes": [],
+    }
+
+    def save() -> None:
+        payload.update(summarise(payload["rows"], threads))
+        out.write_text(json.dumps(payload, indent=2))
+
+    def record(row: dict[str, Any]) -> None:
+        payload["rows"].append(row)
+        print(table([row]).splitlines()[-1], flush=True)
+        save()
+
     print(f"# hydro speed: standard case to t = {until:g} s")
     print(
-        f"machine: {info['cpu']}, {info['cores']} cores, "
-        f"load average {info['load_average_at_start']}"
+        f"machine: {info['cpu']}, {info['cores']} cores, load average "
+        f"{info['load_average_at_start']}"
     )
+    print("\n".join(table([]).splitlines()[:2]))
     warm_up(args.dtypes, threads)
-
-    rows: list[dict[str, Any]] = []
+    have_landlab = True
+    try:
+        import landlab  # noqa: F401
+    except ImportError:
+        have_landlab = False
+        if landlab_sizes:
+            payload["notes"].append("Landlab not installed: pip install -e '.[benchmarks]'")
+    n_dry = 1000 if 1000 in sizes else max(sizes)
     for n in sizes:
         for dtype in args.dtypes:
             for t in threads:
-                rows.append(run_ours(n, dtype, t, until=until, repeats=args.repeats))
-                print(table(rows[-1:]).splitlines()[-1], flush=True)
-    n_dry = 1000 if 1000 in sizes else max(sizes)
-    for t in threads:
-        rows.append(run_ours(n_dry, "float32", t, until=until, dry=True, repeats=args.repeats))
-        print(table(rows[-1:]).splitlines()[-1], flush=True)
-
-    notes: list[str] = []
-    if not args.no_landlab and landlab_sizes:
-        try:
-            import landlab  # noqa: F401
-        except ImportError:
-            notes.append("Landlab not installed: pip install -e '.[benchmarks]'")
-        else:
-            for n in landlab_sizes:
-                rows.append(run_landlab(n, until=until))
-                print(table(rows[-1:]).splitlines()[-1], flush=True)
-
-    print()
-    print(table(rows))
-    ratios = []
-    for r in rows:
-        if r["solver"] != "landlab OverlandFlow":
-            continue
-        for dtype, t in (("float32", max(threads)), ("float64", 1)):
-            ours = [
-                o
-                for o in rows
-                if o["solver"] == "hue-twin"
-                and o["variant"] == "standard"
-                and (o["n"], o["dtype"], o["threads"]) == (r["n"], dtype, t)
-            ]
-            if ours:
-                ratios.append(
-                    {
-                        "n": r["n"],
-                        "ours": f"{dtype}, {t} thread(s)",
-                        "cell_update_ratio": ours[0]["mcups"] / r["mcups"],
-                        "wall_time_ratio": r["wall_s"] / ours[0]["wall_s"],
-                    }
-                )
-    if ratios:
-        print("\n| N | ours | × Landlab (cell updates/s) | × Landlab (wall time for the hour) |")
-        print("|---:|---|---:|---:|")
-        for q in ratios:
-            print(
-                f"| {q['n']} | {q['ours']} | {q['cell_update_ratio']:.1f} | "
-                f"{q['wall_time_ratio']:.1f} |"
-            )
-    speedups = []
-    for r in rows:
-        if r["solver"] == "hue-twin" and r["threads"] == 1:
-            two = [
-                o
-                for o in rows
-                if o["solver"] == "hue-twin"
-                and o["threads"] == 2
-                and (o["n"], o["dtype"], o["variant"]) == (r["n"], r["dtype"], r["variant"])
-            ]
-            if two:
-                speedups.append((r["n"], r["dtype"], r["variant"], two[0]["mcups"] / r["mcups"]))
-    if speedups:
-        print("\n| N | dtype | variant | 1 → 2 threads |")
-        print("|---:|---|---|---:|")
-        for n, dtype, variant, s in speedups:
-            print(f"| {n} | {dtype} | {variant} | {s:.2f}× |")
-    dry_rows = [r for r in rows if r["variant"] == "90% dry"]
-    for d in dry_rows:
-        wet = [
-            o
-            for o in rows
-            if o["variant"] == "standard"
-            and o["solver"] == "hue-twin"
-            and (o["n"], o["dtype"], o["threads"]) == (d["n"], d["dtype"], d["threads"])
-        ]
-        if wet:
-            print(
-                f"\n90% dry, N={d['n']} {d['dtype']} {d['threads']} thread(s): "
-                f"{wet[0]['wall_s'] / d['wall_s'] * d['steps'] / max(wet[0]['steps'], 1):.1f}× "
-                f"less wall time per step than fully wet (wet fraction {d['wet_fraction']:.2f})"
-            )
+                record(run_ours(n, dtype, t, until=until, repeats=args.repeats))
+        if n == n_dry:
+            for t in threads:
+                record(run_ours(n, "float32", t, until=until, dry=True, repeats=args.repeats))
+        if have_landlab and n in landlab_sizes:
+            record(run_landlab(n, until=until))
+    for n in landlab_sizes:
+        if have_landlab and n not in sizes:
+            record(run_landlab(n, until=until))
 
     n_mem = min(1000, max(sizes))
-    memory = [working_memory(n_mem, dtype) for dtype in args.dtypes]
+    payload["memory"] = [working_memory(n_mem, dtype) for dtype in args.dtypes]
+    payload["output_share"] = output_share(n_mem, "float32", max(threads), until=until)
+    payload["load_average_at_end"] = os.getloadavg()
+    save()
+
+    print()
+    print(table(payload["rows"]))
+    print()
+    print(report(summarise(payload["rows"], threads)))
     print("\n| N | dtype | peak working memory (bytes/cell, outputs aside) |")
     print("|---:|---|---:|")
-    for m in memory:
+    for m in payload["memory"]:
         print(f"| {m['n']} | {m['dtype']} | {m['bytes_per_cell']:.1f} |")
-    share = output_share(n_mem, "float32", max(threads), until=until)
+    share = payload["output_share"]
     print(
         f"\noutput share (N={share['n']}, float32): {share['snapshots']} snapshots cost "
         f"{100 * share['snapshot_share']:.1f}% of the run; writing them to NetCDF "
         f"{share['netcdf_write_s']:.2f} s ({100 * share['netcdf_share']:.1f}%)"
     )
-    for note in notes:
+    for note in payload["notes"]:
         print(f"note: {note}")
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"hydro_speed-{stamp}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "until_s": until,
-                "rows": rows,
-                "landlab_ratios": ratios,
-                "thread_speedups": speedups,
-                "memory": memory,
-                "output_share": share,
-                "notes": notes,
-                "argv": sys.argv[1:] if argv is None else argv,
-            },
-            indent=2,
-        )
-    )
+    print(f"load average at the end: {payload['load_average_at_end']}")
     print(f"\nwritten {out}")
     return 0
 
