@@ -1,16 +1,23 @@
 """Numba kernels of the local-inertial solver (Bates et al. 2010; de Almeida et al. 2012).
 
-Plain arrays in, results written in place; no allocation. One time step is three passes over
-the grid, each parallel over blocks of rows:
+Plain arrays in, results written in place; nothing allocates. One time step is:
 
-1. :func:`flux_step` - new unit-width fluxes on every interior face (momentum equation with
-   de Almeida's theta-weighting and semi-implicit Manning friction) and on the four edges.
-2. :func:`source_step` - rain and losses into the depths, then the outflow limiter: the factor
-   ``s`` (0..1) by which a cell's outgoing fluxes are scaled so it never gives more water than
-   it holds. Scaling fluxes (not clipping depths) keeps the volume balance exact.
-3. :func:`depth_step` - the limited fluxes (each face scaled by its upwind cell's factor) are
-   written back and the depths updated from their divergence; running maxima, arrival times,
-   per-row wet extents and the boundary outflow are updated on the way.
+1. :func:`boundary_flux` on each open edge, and :func:`block_faces` for the y faces between
+   blocks of rows (both serial, a few rows);
+2. :func:`fused_step`, parallel over blocks of rows, one sweep per block: for row ``i`` the
+   new fluxes on its x faces and on the y face below it (momentum with de Almeida's
+   theta-weighting and semi-implicit Manning friction), then the sources (inflows, rain,
+   losses) and the outflow limiter ``s`` of row ``i`` (the factor, 0..1, by which a cell's
+   outgoing fluxes are scaled so it never gives more water than it holds: scaling fluxes, not
+   clipping depths, keeps the volume balance exact), then, one row behind, the limited fluxes
+   and new depths of row ``i - 1`` with running maxima, arrival times, wet extents and edge
+   outflow. Each row is used while it is in cache;
+3. :func:`block_edges` (serial): the first and last row of each block, which need the
+   neighbouring blocks' limiters.
+
+Dry rows and columns cost almost nothing: per row, fluxes are computed only between the wet
+extents (of this and the last step) and sources and depths only where a face may carry flow
+or a source is.
 
 Grid conventions: depth ``h`` and bed ``z`` are ``(ny, nx)``; ``qx`` is ``(ny, nx + 1)``, face
 ``qx[i, j]`` lies between cells ``(i, j - 1)`` and ``(i, j)``, positive towards increasing
@@ -197,11 +204,11 @@ def _y_face_row(f, h, z, n2, qy_old, qy_new, lo, hi, c):
 
 @njit(fastmath=_FASTMATH, cache=True, inline="always")
 def _source_row(
-    i, h, qx, qy, s, work, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar, in_ptr,
-    in_cols, in_depth, row_rain, row_loss, c,
+    i, ca, ce, h, qx, qy, s, work, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar,
+    in_ptr, in_cols, in_depth, row_rain, row_loss, c,
 ):  # fmt: skip
-    """Inflows, rain and losses into row ``i``, then its outflow factors ``s``."""
-    nx = h.shape[1]
+    """Inflows, rain and losses into row ``i``, columns ``[ca, ce)``, then their outflow
+    factors ``s``."""
     zero = c[C_ZERO]
     one = c[C_ONE]
     dt = c[C_DT]
@@ -212,24 +219,24 @@ def _source_row(
     if rain0.shape[0] > 0:
         w1 = rain_w
         w0 = one - rain_w
-        for j in range(nx):
+        for j in range(ca, ce):
             rr[j] = (w0 * rain0[i, j] + w1 * rain1[i, j]) * dt
     else:
         rs = rain_scalar * dt
-        for j in range(nx):
+        for j in range(ca, ce):
             rr[j] = rs
     if loss.shape[0] > 0:
-        for j in range(nx):
+        for j in range(ca, ce):
             lr[j] = loss[i, j] * dt
     else:
         ls = loss_scalar * dt
-        for j in range(nx):
+        for j in range(ca, ce):
             lr[j] = ls
     for m in range(in_ptr[i], in_ptr[i + 1]):
         h[i, in_cols[m]] += in_depth[m]
     added = 0.0
     lost = 0.0
-    for j in range(nx):
+    for j in range(ca, ce):
         hw = h[i, j] + rr[j]
         hn = max(hw - lr[j], zero)
         added += rr[j]
@@ -248,10 +255,13 @@ def _source_row(
 
 @njit(fastmath=_FASTMATH, cache=True, inline="always")
 def _depth_row(
-    i, h, qx, qy_in, qy_out, s, ones, max_h, max_v, arrival, row_hmax, row_hsum, row_out,
-    ext_lo, ext_hi, lo, hi, vrow, speed_out, write_speed, t_end, c,
+    i, ca, ce, h, qx, qy_in, qy_out, s, ones, max_h, max_v, arrival, row_hmax, row_hsum,
+    row_out, ext_lo, ext_hi, lo, hi, vrow, speed_out, write_speed, t_end, c,
 ):  # fmt: skip
     """Limit the fluxes around row ``i``, update its depths, maxima, arrival, extents.
+
+    Only columns ``[ca, ce)`` can have changed (see :func:`fused_step`); outside them the
+    depths stay, the speed is 0 and the faces carry no flow.
 
     (Arrays are passed one by one: numba drops writes to arrays unpacked from a tuple inside
     a parallel loop.)
@@ -266,23 +276,25 @@ def _depth_row(
     s_up = s[i - 1] if i > 0 else ones
     s_dn = s[i + 1] if i + 1 < ny else ones
     s_i = s[i]
-    for j in range(1, nx):
+    for j in range(max(ca, 1), min(ce + 1, nx)):
         q = qx[i, j]
         qx[i, j] = q * (s_i[j - 1] if q > zero else s_i[j])
-    q = qx[i, 0]
-    qx[i, 0] = q if q > zero else q * s_i[0]
-    q = qx[i, nx]
-    qx[i, nx] = q * s_i[nx - 1] if q > zero else q
-    for j in range(nx):
+    if ca == 0:
+        q = qx[i, 0]
+        qx[i, 0] = q if q > zero else q * s_i[0]
+    if ce == nx:
+        q = qx[i, nx]
+        qx[i, nx] = q * s_i[nx - 1] if q > zero else q
+    for j in range(ca, ce):
         q = qy_in[i + 1, j]
         qy_out[i + 1, j] = q * (s_i[j] if q > zero else s_dn[j])
     if i == 0:
-        for j in range(nx):
+        for j in range(ca, ce):
             q = qy_in[0, j]
             qy_out[0, j] = q if q > zero else q * s_i[j]
     hbits = int_bits(zero)
     hsum = zero
-    for j in range(nx):
+    for j in range(ca, ce):
         qt = qy_in[i, j]
         qt = qt * (s_up[j] if qt > zero else s_i[j])
         qb = qy_out[i + 1, j]
@@ -304,14 +316,14 @@ def _depth_row(
         vrow[j] = speed
     if write_speed:
         for j in range(nx):
-            speed_out[i, j] = vrow[j]
+            speed_out[i, j] = vrow[j] if ca <= j < ce else zero
     first = nx
     last = -1
-    for j in range(nx):
+    for j in range(ca, ce):
         if h[i, j] >= thresh:
             first = j
             break
-    for j in range(nx - 1, first - 1, -1):
+    for j in range(ce - 1, first - 1, -1):
         if h[i, j] >= thresh:
             last = j
             break
@@ -323,10 +335,10 @@ def _depth_row(
     row_hsum[i] = hsum
     out = qx[i, nx] - qx[i, 0]
     if i == 0:
-        for j in range(nx):
+        for j in range(ca, ce):
             out -= qy_out[0, j]
     if i + 1 == ny:
-        for j in range(nx):
+        for j in range(ca, ce):
             out += qy_out[ny, j]
     row_out[i] = out * c[C_DT]
 
@@ -382,9 +394,11 @@ def fused_step(
         arrival times (s, inf until reached), and per row out: the largest depth (as
         :func:`int_bits`), the sum of depths (NaN shows instability), the edge outflow (m²).
     ext : tuple
-        ``(ext_lo, ext_hi, lo, hi)`` int64 (ny,): wet extent of each row (columns at or above
-        the flow depth), and the columns ``[lo, hi)`` whose faces the flux update visits: the
-        union of the extents before and after the step.
+        ``(ext_lo, ext_hi, lo, hi, src_lo, src_hi, cr_lo, cr_hi)`` int64 (ny,): wet extent of
+        each row (columns at or above the flow depth); the columns ``[lo, hi)`` whose faces the
+        flux update visits (the union of the extents before and after the step); the columns
+        with sources (rain, loss, inflows, open edges); out: the columns each row updated.
+        A dry row costs a few comparisons.
     speed_out : ndarray (ny, nx)
         Speed after the step (m/s), written when ``write_speed``.
     t_end : float
@@ -394,8 +408,9 @@ def fused_step(
     """
     in_ptr, in_cols, in_depth, row_rain, row_loss = inflows
     max_h, max_v, arrival, row_hmax, row_hsum, row_out = acc
-    ext_lo, ext_hi, lo, hi = ext
+    ext_lo, ext_hi, lo, hi, src_lo, src_hi, cr_lo, cr_hi = ext
     rain0, rain1, rain_w, rain_scalar, loss, loss_scalar = forcing
+    ny, nx = h.shape
     for b in prange(bounds.size - 1):
         r0 = bounds[b]
         r1 = bounds[b + 1]
@@ -404,15 +419,30 @@ def fused_step(
             _x_faces_row(i, h, z, n2, qx, w[0], lo, hi, c)
             if i + 1 < r1:
                 _y_face_row(i + 1, h, z, n2, qy_old, qy_new, lo, hi, c)
+            # the columns that can change: those next to a face that may carry flow, and
+            # those with a source (rain, loss, inflow, an open edge)
+            ca = min(lo[i] - 1, src_lo[i])
+            ce = max(hi[i] + 1, src_hi[i])
+            if i > 0:
+                ca = min(ca, lo[i - 1])
+                ce = max(ce, hi[i - 1])
+            if i + 1 < ny:
+                ca = min(ca, lo[i + 1])
+                ce = max(ce, hi[i + 1])
+            ca = max(ca, 0)
+            ce = min(ce, nx)
+            ce = max(ce, ca)
+            cr_lo[i] = ca
+            cr_hi[i] = ce
             _source_row(
-                i, h, qx, qy_new, s, w, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar,
-                in_ptr, in_cols, in_depth, row_rain, row_loss, c,
+                i, ca, ce, h, qx, qy_new, s, w, rain0, rain1, rain_w, rain_scalar, loss,
+                loss_scalar, in_ptr, in_cols, in_depth, row_rain, row_loss, c,
             )  # fmt: skip
             if i - 1 > r0:
                 _depth_row(
-                    i - 1, h, qx, qy_new, qy_old, s, ones, max_h, max_v, arrival, row_hmax,
-                    row_hsum, row_out, ext_lo, ext_hi, lo, hi, w[1], speed_out, write_speed,
-                    t_end, c,
+                    i - 1, cr_lo[i - 1], cr_hi[i - 1], h, qx, qy_new, qy_old, s, ones, max_h,
+                    max_v, arrival, row_hmax, row_hsum, row_out, ext_lo, ext_hi, lo, hi, w[1],
+                    speed_out, write_speed, t_end, c,
                 )  # fmt: skip
 
 
@@ -422,7 +452,7 @@ def block_edges(h, qx, qy_old, qy_new, s, ones, work, bounds, acc, ext, speed_ou
     """After :func:`fused_step`: the first and last row of each block (serial)."""
     vrow = work[0, 1]
     max_h, max_v, arrival, row_hmax, row_hsum, row_out = acc
-    ext_lo, ext_hi, lo, hi = ext
+    ext_lo, ext_hi, lo, hi, _, _, cr_lo, cr_hi = ext
     for b in range(bounds.size - 1):
         r0 = bounds[b]
         r1 = bounds[b + 1]
@@ -430,8 +460,9 @@ def block_edges(h, qx, qy_old, qy_new, s, ones, work, bounds, acc, ext, speed_ou
             if i != r0 and i != r1 - 1:
                 continue
             _depth_row(
-                i, h, qx, qy_new, qy_old, s, ones, max_h, max_v, arrival, row_hmax, row_hsum,
-                row_out, ext_lo, ext_hi, lo, hi, vrow, speed_out, write_speed, t_end, c,
+                i, cr_lo[i], cr_hi[i], h, qx, qy_new, qy_old, s, ones, max_h, max_v, arrival,
+                row_hmax, row_hsum, row_out, ext_lo, ext_hi, lo, hi, vrow, speed_out,
+                write_speed, t_end, c,
             )  # fmt: skip
 
 

@@ -558,7 +558,17 @@ class FloodModel:
         in_depth = np.zeros(len(inflows))
         kernel_inflows = (in_ptr, in_cols, in_depth, row_rain, row_loss)
         acc = (self._max_h, self._max_v, self._arrival, row_hmax, row_hsum, row_out)
-        ext = (ext_lo, ext_hi, lo, hi)
+        src_lo, src_hi = self._source_columns(inflows)
+        ext = (
+            ext_lo,
+            ext_hi,
+            lo,
+            hi,
+            src_lo,
+            src_hi,
+            np.zeros(ny, np.int64),
+            np.zeros(ny, np.int64),
+        )
         edges = [
             (self.grid.edge_index[name], _KIND_CODE[b.kind], b)
             for name, b in f.boundaries.items()
@@ -668,6 +678,40 @@ class FloodModel:
                     last_progress = frac
         self._steps += steps
         return outputs, steps, _time.perf_counter() - wall0
+
+    def _source_columns(self, inflows: list[_Inflow]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the columns ``[lo, hi)`` holding every source of water: rain, losses,
+        inflows, open edges. Dry rows outside them are skipped by the kernels."""
+        ny, nx = self.grid.shape
+        f = self._forcings
+        lo = np.full(ny, nx, np.int64)
+        hi = np.zeros(ny, np.int64)
+        if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
+            lo[:] = 0
+            hi[:] = nx
+            return lo, hi
+        wet = np.zeros((ny, nx), bool)
+        if f.rain_grid is not None:
+            wet |= np.any(f.rain_grid.grids != 0, axis=0)
+        if f.loss_grid is not None:
+            wet |= f.loss_grid != 0
+        for q in inflows:
+            wet[q.row, q.col] = True
+        for name, b in f.boundaries.items():
+            if b.kind != "closed":
+                code = self.grid.edge_index[name]
+                if code == 0:
+                    wet[0, :] = True
+                elif code == 1:
+                    wet[-1, :] = True
+                elif code == 2:
+                    wet[:, 0] = True
+                else:
+                    wet[:, -1] = True
+        rows = wet.any(axis=1)
+        lo[rows] = np.argmax(wet[rows], axis=1)
+        hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
+        return lo, hi
 
     def _instability(self, t: float) -> HydroError:
         h = self._h

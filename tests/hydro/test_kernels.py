@@ -76,7 +76,7 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     c[K.C_ARRIVAL] = 0.1
     bounds = K.row_blocks(ny, 3)
     work = np.zeros((bounds.size - 1, 3, nx + 1))
-    ext = tuple(a.astype(np.int64) for a in (np.zeros(ny), np.full(ny, nx)) * 2)
+    ext = tuple(a.astype(np.int64) for a in (np.zeros(ny), np.full(ny, nx)) * 4)
     e = np.zeros((0, 0))
     forcing = (e, e, 0.0, rain, e, 0.0)
     inflows = (np.zeros(ny + 1, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(ny),
