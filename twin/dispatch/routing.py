@@ -683,6 +683,8 @@ class RoadNetwork:
             steps.append((mode, coords, seg, entry[1] - walk, str(self.road_ids[e_star])))
             if walk > 0:
                 steps.append(("walk", [coords[-1], caller_xy], off_m, walk, ""))
+            else:  # within a metre of the road: the line still ends at the caller
+                coords.append(caller_xy)
         return self._assemble(team, steps, transfer, float(start[1] + dist[start[0]]))
 
     def _assemble(
