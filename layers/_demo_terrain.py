@@ -286,11 +286,13 @@ def build_terrain(domain: Domain) -> Terrain:
     # Rivers: channel with a deeper thalweg, and a valley that cuts through higher ground.
     channel = np.zeros(shape, dtype=bool)
     for river in rivers.values():
-        rows, cols = _cells_along(domain, river)
+        first = _first_in_cell(river, domain)
+        rows = ((domain.y0 - river.xy[first, 1]) // domain.cell_m).astype(int)
+        cols = ((river.xy[first, 0] - domain.x0) // domain.cell_m).astype(int)
         on_line = np.ones(shape, dtype=bool)
         on_line[rows, cols] = False
         point = np.zeros(shape, dtype=np.int64)
-        point[rows, cols] = np.arange(len(river.xy))[_first_in_cell(river, domain)]
+        point[rows, cols] = np.flatnonzero(first)
         # Distance to the nearest centreline cell, and which one: one pass over the grid.
         dist, (nr, nc) = distance_transform_edt(
             on_line, sampling=domain.cell_m, return_indices=True
@@ -343,10 +345,17 @@ def _first_in_cell(river: River, domain: Domain) -> np.ndarray:
 
 
 def _cells_along(domain: Domain, river: River) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of the cells the centreline passes through, upstream first."""
-    keep = _first_in_cell(river, domain)
-    rows = ((domain.y0 - river.xy[keep, 1]) // domain.cell_m).astype(int)
-    cols = ((river.xy[keep, 0] - domain.x0) // domain.cell_m).astype(int)
+    """(rows, cols) of a 4-connected path of cells along the centreline, upstream first.
+
+    The flood model moves water across cell faces only, so where the centreline steps
+    diagonally the path goes through the cell beside the corner.
+    """
+    first = _first_in_cell(river, domain)
+    rows = ((domain.y0 - river.xy[first, 1]) // domain.cell_m).astype(int)
+    cols = ((river.xy[first, 0] - domain.x0) // domain.cell_m).astype(int)
+    diagonal = np.flatnonzero((np.diff(rows) != 0) & (np.diff(cols) != 0)) + 1
+    rows = np.insert(rows, diagonal, rows[diagonal - 1])
+    cols = np.insert(cols, diagonal, cols[diagonal])
     return rows, cols
 
 
