@@ -77,9 +77,7 @@ def debris_factor(depth_m: ArrayT, speed_ms: ArrayT, *, land_use: LandUse = "urb
     return _like(depth_m, df)
 
 
-def hazard_rating(
-    depth_m: ArrayT, speed_ms: ArrayT, *, land_use: LandUse = "urban"
-) -> ArrayT:
+def hazard_rating(depth_m: ArrayT, speed_ms: ArrayT, *, land_use: LandUse = "urban") -> ArrayT:
     """Hazard rating ``HR = d*(v + 0.5) + DF`` (dimensionless).
 
     Examples
@@ -129,4 +127,4 @@ def hazard_class(rating: ArrayT) -> ArrayT:
 def _like(template: ArrayT, values: np.ndarray) -> ArrayT:
     if isinstance(template, xr.DataArray):
         return template.copy(data=values)
-    return values  # type: ignore[return-value]
+    return values
