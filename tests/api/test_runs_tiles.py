@@ -222,3 +222,35 @@ def test_cancel_a_queued_run(client: TestClient, tokens: dict[str, str]) -> None
     assert blocker.future is not None
     blocker.future.result(timeout=30)
     assert client.get(f"/runs/{queued}").json()["status"] == "cancelled"
+
+
+def test_nowcast_is_queued_and_followed(client: TestClient, tokens: dict[str, str]) -> None:
+    operator = bearer(tokens["operator"])
+    assert client.post("/nowcasts", json={"hours": 1}).status_code == 401
+    naive = client.post(
+        "/nowcasts", json={"hours": 1, "at": "2025-10-27T07:00:00"}, headers=operator
+    )
+    assert naive.status_code == 422
+    assert client.post("/nowcasts", json={"hours": 0}, headers=operator).status_code == 422
+    response = client.post(
+        "/nowcasts",
+        json={
+            "hours": 1,
+            "at": "2025-10-27T07:00:00+07:00",
+            "resolution_m": 60,
+            "output_every": "30min",
+        },
+        headers=operator,
+    )
+    assert response.status_code == 202, response.text
+    run = response.json()["run_id"]
+    deadline = time.monotonic() + 120
+    status = client.get(f"/runs/{run}").json()
+    while status["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = client.get(f"/runs/{run}").json()
+    assert status["kind"] == "nowcast"
+    assert status["status"] == "finished", status  # dry: the test city has no readings
+    assert status["summary"]["kind"] == "nowcast"
+    tilejson = client.get(f"/runs/{run}/tilejson.json").json()
+    assert len(tilejson["times"]) == 3  # 0, 30 and 60 minutes
