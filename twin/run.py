@@ -51,6 +51,7 @@ __all__ = [
     "Progress",
     "RunRecord",
     "RunResult",
+    "execute",
     "get_run",
     "list_runs",
     "run_scenario",
