@@ -232,6 +232,10 @@ def test_nowcast_is_queued_and_followed(client: TestClient, tokens: dict[str, st
     )
     assert naive.status_code == 422
     assert client.post("/nowcasts", json={"hours": 0}, headers=operator).status_code == 422
+    teams = client.get("/dispatch/teams", headers=bearer(tokens["dispatcher"]))
+    assert teams.status_code == 200  # the dispatcher exists, and is dry
+    dispatcher = client.app.state.twin.dispatcher()  # type: ignore[attr-defined]
+    assert dispatcher.flood is None
     response = client.post(
         "/nowcasts",
         json={
@@ -254,3 +258,7 @@ def test_nowcast_is_queued_and_followed(client: TestClient, tokens: dict[str, st
     assert status["summary"]["kind"] == "nowcast"
     tilejson = client.get(f"/runs/{run}/tilejson.json").json()
     assert len(tilejson["times"]) == 3  # 0, 30 and 60 minutes
+    deadline = time.monotonic() + 10
+    while dispatcher.flood is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dispatcher.flood is not None  # dispatch now routes on the nowcast
