@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
+from twin.impact._grid import to_timestamp
 from twin.impact.dams import dam_summary
 from twin.impact.gauges import gauge_levels, gauge_summary
 from twin.impact.lights import circuits_to_switch_off, light_impact
@@ -104,6 +105,11 @@ def assess_impact(
     circuits = circuits_to_switch_off(lights)
     levels = gauge_levels(result, city.gauges, start=start)
     summary = gauge_summary(levels)
+    for col in ("peak_s", "passed_bd1_s", "passed_bd2_s", "passed_bd3_s"):
+        if col in summary:
+            summary[col.removesuffix("_s") + "_time"] = [
+                to_timestamp(start, v) for v in summary[col]
+            ]
     dams = dam_summary(city.dams, dam_operations or {})
     totals: dict[str, Any] = {
         "wards": len(wards),
