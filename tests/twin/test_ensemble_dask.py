@@ -180,8 +180,8 @@ def test_local_cluster_of_processes_survives_a_killed_worker(tmp_path: Path) -> 
     members = [m for m in spec.sample_members() if m.index in check]
     run_members(source, members, tmp_path / "here")
     reference = open_members(tmp_path / "here", check)
-    got = ds["max_depth"].sel(member=check).load()
-    xr.testing.assert_allclose(got, reference["max_depth"].load())
+    got = ds["max_depth"].sel(member=check).values
+    np.testing.assert_allclose(got, reference["max_depth"].values, rtol=1e-4, atol=1e-5)
     peak = ds["max_depth"].max(("y", "x")).values
     assert peak[1] < peak[0] < peak[2]  # rain x0.5, x1, x1.5
     p = ds["exceedance_probability"].sel(threshold_m=0.1).values
