@@ -22,6 +22,7 @@ Rules
 - Extent: features outside the DEM are problems, except dams, whose own point may lie
   upstream; a dam's entry cell must lie on the grid, on data.
 - DEM: nodata cells (holes) are problems: the flood model needs a bed everywhere.
+- Roads read from OpenStreetMap are split at their junctions (:func:`layers.node_roads`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from layers._schema import LAYERS, empty_layer
 from layers.city import City
 from layers.grids import LANDUSE_ATTRS, manning_grid, ward_index_grid
 from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
+from layers.network import node_roads
 
 __all__ = ["CityReport", "check_city", "check_layer", "inspect_city"]
 
@@ -189,19 +191,19 @@ def _check_cross(
 
 
 def _ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+    """The ward holding each feature (a line: its midpoint), else the nearest ward."""
     probe = gdf.geometry
     if probe.geom_type.isin(["LineString"]).any():
         probe = probe.interpolate(0.5, normalized=True)
-    joined = gpd.sjoin(
-        gpd.GeoDataFrame(geometry=probe.values, crs=gdf.crs),
-        wards[["ward_id", "geometry"]],
-        how="left",
-        predicate="within",
-    )
-    first = joined[~joined.index.duplicated()]
-    return pd.Series(
-        [None if pd.isna(v) else str(v) for v in first["ward_id"]], index=gdf.index, dtype=object
-    )
+    points = gpd.GeoDataFrame(geometry=probe.values, crs=gdf.crs)
+    wards = wards[["ward_id", "geometry"]]
+    within = gpd.sjoin(points, wards, how="left", predicate="within")
+    ward = within[~within.index.duplicated()]["ward_id"]
+    if ward.isna().any():
+        # On a border or just outside every ward: the nearest one (the first on a tie).
+        nearest = gpd.sjoin_nearest(points[ward.isna().to_numpy()], wards, how="left")
+        ward = ward.fillna(nearest[~nearest.index.duplicated()]["ward_id"])
+    return pd.Series([None if pd.isna(v) else str(v) for v in ward], index=gdf.index, dtype=object)
 
 
 def _check_gauges(gauges: gpd.GeoDataFrame | None, source: str, problems: list[str]) -> None:
@@ -347,6 +349,10 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
         layers[name], found, changed = check_layer(raw, name, source=file.name, city_crs=city_crs)
         problems.extend(found)
         notes.extend(changed)
+        if name == "roads" and file.name.lower().endswith((".osm", ".pbf")) and not found:
+            # OSM ways run through junctions; routing needs them cut there.
+            layers[name] = node_roads(layers[name])
+            notes.append(f"{file.name}: OpenStreetMap ways split at their junctions")
     if len(layers) == len(LAYERS):
         _check_cross(layers, sources, dem, problems, notes)
     if problems or dem is None or city_crs is None:

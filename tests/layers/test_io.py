@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
+from pyproj import Transformer
 
 import layers
 from layers import City
@@ -178,3 +179,32 @@ def test_osm_without_any_reader_says_how_to_fix(tmp_path: Path) -> None:
     path.write_bytes(b"not a pbf")
     with pytest.raises(layers.LayerError, match=r"hue-twin\[osm\]"):
         layers.read_osm_roads(path)
+
+
+def test_osm_roads_file_in_a_city_package(city_copy: Path, fresh_city: City) -> None:
+    lights = fresh_city.lights.assign(road_id="osm7-1")  # the lights stand on the new roads
+    lights.to_parquet(city_copy / "lights.parquet")
+    to_lonlat = Transformer.from_crs(32648, 4326, always_xy=True)
+    corners = [(776100, 1822100), (776600, 1822100), (777100, 1822100), (776800, 1821500)]
+    nodes = "\n".join(
+        f'<node id="{i + 1}" lat="{lat:.7f}" lon="{lon:.7f}" version="1"/>'
+        for i, (lon, lat) in enumerate(to_lonlat.transform(x, y) for x, y in corners)
+    )
+    (city_copy / "roads.osm").write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">{nodes}
+<way id="7" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
+ <tag k="highway" v="secondary"/><tag k="name" v="Lê Lợi"/></way>
+<way id="8" version="1"><nd ref="2"/><nd ref="4"/><tag k="highway" v="residential"/></way>
+</osm>
+""",
+        encoding="utf-8",
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        city = layers.load_city(city_copy)
+    notes = " ".join(str(w.message) for w in caught)
+    assert "reprojected from EPSG:4326" in notes and "split at their junctions" in notes
+    assert sorted(city.roads["road_id"]) == ["osm7-1", "osm7-2", "osm8"]
+    assert city.roads["ward_id"].tolist() == ["W01", "W02", "W02"]  # filled from the wards
+    assert city.roads.loc[city.roads["road_id"] == "osm8", "name"].item() == "(unnamed residential)"
