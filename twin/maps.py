@@ -152,16 +152,14 @@ def flood_map(
 
     if lights is not None and len(lights):
         wet = lights[lights["in_water"].astype(bool)].to_crs(4326)
-        group = folium.FeatureGroup(name="street lights in water")
-        for _, row in wet.iterrows():
-            folium.CircleMarker(
-                [row.geometry.y, row.geometry.x],
-                radius=3,
-                color="#ffb000",
-                fill=True,
-                tooltip=f"{row.get('light_id', '')} circuit {row.get('circuit_id', '')}",
-            ).add_to(group)
-        group.add_to(fmap)
+        if len(wet):
+            lkeep = [c for c in ("light_id", "circuit_id", "max_depth_m") if c in wet.columns]
+            folium.GeoJson(
+                wet[[*lkeep, "geometry"]].to_json(na="null"),
+                name="street lights in water (switch their circuits off)",
+                marker=folium.CircleMarker(radius=3, color="#ffb000", fill=True),
+                tooltip=folium.GeoJsonTooltip(fields=lkeep),
+            ).add_to(fmap)
 
     if alerts:
         group = folium.FeatureGroup(name="alerts")
