@@ -13,7 +13,7 @@ the client itself). Every loop is bounded by its duration; the server is stopped
 
 Run::
 
-    python benchmarks/api_load.py [--duration 10] [--connections 16] [--workers 1]
+    python benchmarks/api_load.py [--duration 10] [--connections 4] [--workers 1]
 
 Results go to ``benchmarks/results/api_load.json`` and are printed as a table.
 """
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run both workloads; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per workload")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (closed loop)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
 
