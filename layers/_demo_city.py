@@ -38,7 +38,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 4
+DEMO_VERSION = 5
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400

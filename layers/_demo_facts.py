@@ -301,7 +301,6 @@ STREET_NAMES: tuple[str, ...] = (
     "Hàm Nghi",
     "Duy Tân",
     "Nguyễn Hoàng",
-    "Kim Long 2",
     "Tản Đà",
     "Hồ Xuân Hương",
     "Đào Duy Anh",
