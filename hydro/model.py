@@ -517,12 +517,10 @@ class FloodModel:
         }
         h, z, n2, qx, qy = self._h, self._z, self._n2, self._qx, self._qy
         qy_b = qy.copy()
-        s = np.ones((ny, nx), dt_)
-        ones = np.ones(nx, dt_)
-        # blocks of rows, a few per thread; their first and last rows are finished serially
-        nblocks = min(max(ny // 8, 1), 2 * numba.get_num_threads())
+        s = np.empty((ny, nx), dt_)
+        nblocks = min(ny, 4 * numba.get_num_threads())
         bounds = K.row_blocks(ny, nblocks)
-        work = np.zeros((bounds.size - 1, 3, nx + 1), dt_)
+        scratch = np.zeros((bounds.size - 1, nx + 1), dt_)
         ext_lo = np.empty(ny, np.int64)
         ext_hi = np.empty(ny, np.int64)
         K.wet_extent(h, dt_.type(self.flow_depth), ext_lo, ext_hi)
@@ -530,8 +528,7 @@ class FloodModel:
         hi = ext_hi.copy()
         row_rain = np.zeros(ny)
         row_loss = np.zeros(ny)
-        bits = np.int32 if dt_ == np.float32 else np.int64
-        row_hmax = np.zeros(ny, bits)
+        row_hmax = np.zeros(ny, dt_)
         row_hsum = np.zeros(ny, dt_)
         row_out = np.zeros(ny, dt_)
         c = np.zeros(K.N_CONSTANTS, dt_)
@@ -544,31 +541,14 @@ class FloodModel:
         c[K.C_ONE] = 1.0
         c[K.C_HALF] = 0.5
         c[K.C_MARGIN] = 1.0 - 16.0 * float(np.finfo(dt_).eps)
-        c[K.C_ARRIVAL] = self.arrival_depth
         empty = np.zeros((0, 0), dt_)
         rg = f.rain_grid
         rain_grids = rg.grids.astype(dt_) if rg is not None else None
         loss_grid = f.loss_grid.astype(dt_) if f.loss_grid is not None else empty
         loss_scalar = dt_.type(sum(x.at(0.0) for x in f.loss))
-        # inflow cells sorted by row, as CSR: row i holds in_cols[in_ptr[i]:in_ptr[i + 1]]
-        inflows = sorted(f.inflows, key=lambda q: q.row)
-        in_rows = np.array([q.row for q in inflows], np.int64)
-        in_cols = np.array([q.col for q in inflows], np.int64)
-        in_ptr = np.searchsorted(in_rows, np.arange(ny + 1)).astype(np.int64)
-        in_depth = np.zeros(len(inflows))
-        kernel_inflows = (in_ptr, in_cols, in_depth, row_rain, row_loss)
-        acc = (self._max_h, self._max_v, self._arrival, row_hmax, row_hsum, row_out)
-        src_lo, src_hi = self._source_columns(inflows)
-        ext = (
-            ext_lo,
-            ext_hi,
-            lo,
-            hi,
-            src_lo,
-            src_hi,
-            np.zeros(ny, np.int64),
-            np.zeros(ny, np.int64),
-        )
+        in_rows = np.array([i.row for i in f.inflows], np.int64)
+        in_cols = np.array([i.col for i in f.inflows], np.int64)
+        in_depth = np.zeros(len(f.inflows))
         edges = [
             (self.grid.edge_index[name], _KIND_CODE[b.kind], b)
             for name, b in f.boundaries.items()
@@ -591,6 +571,7 @@ class FloodModel:
             self._balance.storage0_m3 = K.depth_sum(h) * area
         hmax = float(h.max())
         thresh = dt_.type(self.flow_depth)
+        arrival_depth = float(self.arrival_depth)
         t = self._t
         k_out = 0
         steps = 0
@@ -637,26 +618,35 @@ class FloodModel:
             else:
                 rain0 = rain1 = empty
                 w = 0.0
-            # fluxes through the edges, from the state before the step
+            # 1. fluxes
+            K.flux_step(h, z, n2, qx, qy, qy_b, scratch, lo, hi, bounds, c)
             for code, kind, b in edges:
                 level = b.level.at(tm) if b.level is not None else 0.0
                 if code < 2:
                     K.boundary_flux(h, z, n2, qy, qy_b, code, kind, level, b.slope, c)
                 else:
                     K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
+            # 2. sources and the outflow limiter
             inflow_m3 = 0.0
-            for k, inflow in enumerate(inflows):
+            for k, inflow in enumerate(f.inflows):
                 q = inflow.discharge.at(tm)
                 inflow_m3 += q * dt
                 in_depth[k] = q * dt / area
-            forcing = (rain0, rain1, dt_.type(w), rain_scalar, loss_grid, loss_scalar)
+            if in_rows.size:
+                K.add_inflows(h, in_rows, in_cols, in_depth, c)
+            K.source_step(
+                h, qx, qy_b, s, rain0, rain1, dt_.type(w), rain_scalar, loss_grid,
+                loss_scalar, row_rain, row_loss, c,
+            )  # fmt: skip
+            # 3. depths
             t_end = t_next if landing else t + dt
-            K.interior_step(
-                h, z, n2, qx, qy, qy_b, s, ones, work, bounds, forcing, kernel_inflows, acc,
-                ext, outputs["speed"][k_out], landing, dt_.type(t_end), c,
+            speed_out = outputs["speed"][k_out]
+            K.depth_step(
+                h, qx, qy_b, qy, s, self._max_h, self._max_v, self._arrival, ext_lo, ext_hi,
+                lo, hi, row_hmax, row_hsum, row_out, t_end, arrival_depth, speed_out, landing, c,
             )  # fmt: skip
             steps += 1
-            hmax = float(row_hmax.max().view(dt_))
+            hmax = float(row_hmax.max())
             if not (math.isfinite(float(row_hsum.sum())) and hmax <= self.max_depth):
                 self._t = t_end
                 self._steps += steps
@@ -678,40 +668,6 @@ class FloodModel:
                     last_progress = frac
         self._steps += steps
         return outputs, steps, _time.perf_counter() - wall0
-
-    def _source_columns(self, inflows: list[_Inflow]) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the columns ``[lo, hi)`` holding every source of water: rain, losses,
-        inflows, open edges. Dry rows outside them are skipped by the kernels."""
-        ny, nx = self.grid.shape
-        f = self._forcings
-        lo = np.full(ny, nx, np.int64)
-        hi = np.zeros(ny, np.int64)
-        if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
-            lo[:] = 0
-            hi[:] = nx
-            return lo, hi
-        wet = np.zeros((ny, nx), bool)
-        if f.rain_grid is not None:
-            wet |= np.any(f.rain_grid.grids != 0, axis=0)
-        if f.loss_grid is not None:
-            wet |= f.loss_grid != 0
-        for q in inflows:
-            wet[q.row, q.col] = True
-        for name, b in f.boundaries.items():
-            if b.kind != "closed":
-                code = self.grid.edge_index[name]
-                if code == 0:
-                    wet[0, :] = True
-                elif code == 1:
-                    wet[-1, :] = True
-                elif code == 2:
-                    wet[:, 0] = True
-                else:
-                    wet[:, -1] = True
-        rows = wet.any(axis=1)
-        lo[rows] = np.argmax(wet[rows], axis=1)
-        hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
-        return lo, hi
 
     def _instability(self, t: float) -> HydroError:
         h = self._h

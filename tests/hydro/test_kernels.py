@@ -65,7 +65,6 @@ def _reference_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # t
 
 
 def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type: ignore[no-untyped-def]
-    """The same step through the model's kernels (closed edges), in blocks of 3 rows."""
     ny, nx = h.shape
     h, qx, qy = h.copy(), qx.copy(), qy.copy()
     qy_b = qy.copy()
@@ -73,19 +72,20 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     c[K.C_G], c[K.C_DT], c[K.C_INV_DX] = G, dt, 1 / dx
     c[K.C_THETA], c[K.C_HALF_1M_THETA], c[K.C_THRESH] = theta, 0.5 * (1 - theta), thresh
     c[K.C_ZERO], c[K.C_ONE], c[K.C_HALF], c[K.C_MARGIN] = 0, 1, 0.5, margin
-    c[K.C_ARRIVAL] = 0.1
     bounds = K.row_blocks(ny, 3)
-    work = np.zeros((bounds.size - 1, 3, nx + 1))
-    ext = tuple(a.astype(np.int64) for a in (np.zeros(ny), np.full(ny, nx)) * 4)
+    scratch = np.zeros((bounds.size - 1, nx + 1))
+    lo = np.zeros(ny, np.int64)
+    hi = np.full(ny, nx, np.int64)
+    K.flux_step(h, z, n2, qx, qy, qy_b, scratch, lo, hi, bounds, c)
+    s = np.empty_like(h)
     e = np.zeros((0, 0))
-    forcing = (e, e, 0.0, rain, e, 0.0)
-    inflows = (np.zeros(ny + 1, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(ny),
-               np.zeros(ny))  # fmt: skip
-    acc = (np.zeros_like(h), np.zeros_like(h), np.full_like(h, np.inf), np.zeros(ny, np.int64),
-           np.zeros(ny), np.zeros(ny))  # fmt: skip
-    K.interior_step(
-        h, z, n2, qx, qy, qy_b, np.ones_like(h), np.ones(nx), work, bounds, forcing, inflows,
-        acc, ext, np.zeros_like(h), True, dt, c,
+    rows = [np.zeros(ny) for _ in range(5)]
+    K.source_step(h, qx, qy_b, s, e, e, 0.0, rain, e, 0.0, rows[0], rows[1], c)
+    big = np.zeros_like(h)
+    arrival = np.full_like(h, np.inf)
+    K.depth_step(
+        h, qx, qy_b, qy, s, big, big.copy(), arrival, lo.copy(), hi.copy(), lo, hi,
+        rows[2], rows[3], rows[4], dt, 0.1, big.copy(), True, c,
     )  # fmt: skip
     return h, qx, qy
 
