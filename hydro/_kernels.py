@@ -39,6 +39,7 @@ __all__ = [
     "depth_sum",
     "fast_cbrt",
     "flux_step",
+    "int_bits",
     "row_blocks",
     "source_step",
     "speed_field",
@@ -50,8 +51,20 @@ __all__ = [
 _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 # Indices into the constants vector ``c`` (all in the arrays' dtype).
-C_G, C_DT, C_INV_DX, C_THETA, C_HALF_1M_THETA, C_THRESH, C_ZERO, C_ONE, C_HALF, C_MARGIN = range(10)
-N_CONSTANTS = 10
+(
+    C_G,
+    C_DT,
+    C_INV_DX,
+    C_THETA,
+    C_HALF_1M_THETA,
+    C_THRESH,
+    C_ZERO,
+    C_ONE,
+    C_HALF,
+    C_MARGIN,
+    C_ARRIVAL,
+) = range(11)
+N_CONSTANTS = 11
 
 # Edge codes for :func:`boundary_flux`.
 EDGE_CLOSED, EDGE_FREE, EDGE_LEVEL = 0, 1, 2
@@ -315,29 +328,29 @@ def source_step(
         row_loss[i] = lost
 
 
+def int_bits(x):
+    """The bits of a float as a signed integer of the same width (numba only).
+
+    For floats >= 0 the integers order as the floats do, so a maximum over them is an integer
+    reduction, which vectorises where a float maximum (NaN semantics) does not.
+    """
+    return 0
+
+
+@overload(int_bits)
+def _int_bits_impl(x):
+    if x == types.float32:
+        return lambda x: np.float32(x).view(np.int32)
+    if x == types.float64:
+        return lambda x: np.float64(x).view(np.int64)
+    return None
+
+
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
 def depth_step(
-    h,
-    qx,
-    qy_in,
-    qy_out,
-    s,
-    max_h,
-    max_v,
-    arrival,
-    ext_lo,
-    ext_hi,
-    lo,
-    hi,
-    row_hmax,
-    row_hsum,
-    row_out,
-    t_end,
-    arrival_depth,
-    speed_out,
-    write_speed,
-    c,
-):
+    h, qx, qy_in, qy_out, s, ones, max_h, max_v, arrival, ext_lo, ext_hi, lo, hi, row_hmax,
+    row_hsum, row_out, t_end, speed_out, write_speed, scratch, bounds, c,
+):  # fmt: skip
     """Pass 3: limit the fluxes, update depths, track maxima, arrival and wet extents.
 
     Parameters
@@ -350,9 +363,11 @@ def depth_step(
         y-fluxes before limiting (read) and after (written). Must be different arrays.
     s : ndarray (ny, nx)
         Outflow factors from :func:`source_step`.
+    ones : ndarray (nx,)
+        Ones: the factor of the world outside the domain.
     max_h, max_v, arrival : ndarray (ny, nx)
         Running maximum depth (m), maximum speed (m/s) and first time (s) the depth exceeded
-        ``arrival_depth`` (``inf`` until then); updated in place.
+        ``c[C_ARRIVAL]`` (``inf`` until then); updated in place.
     ext_lo, ext_hi : ndarray (ny,) int64
         Per row, the columns ``[ext_lo, ext_hi)`` spanning the cells at or above the flow
         threshold: read (before the step) and written (after it).
@@ -361,91 +376,101 @@ def depth_step(
         :func:`flux_step` must visit next (a face that carried flow must be visited once more
         to be set back to zero).
     row_hmax, row_hsum, row_out : ndarray (ny,)
-        Output: per row the largest depth (m), the sum of depths (m, NaN shows instability)
-        and the boundary outflow (m² over the step, positive out of the domain).
+        Output: per row the largest depth (as :func:`int_bits`), the sum of depths (m, NaN
+        shows instability) and the boundary outflow (m² over the step, positive out).
     t_end : float
-        Time at the end of the step (s).
+        Time at the end of the step (s), in the arrays' dtype.
     speed_out : ndarray (ny, nx)
         Output when ``write_speed``: the speed at the end of the step (m/s).
+    scratch : ndarray (nblocks, nx + 1)
+        One row of working space per block of rows (``bounds``, see :func:`row_blocks`).
 
     Notes
     -----
     The speed of a cell is its face fluxes averaged to the centre, divided by the larger of
     its depths before and after the step: a cell that drains in one step keeps the speed of
     the water that left it instead of a huge flux over a film of water. Cells below the flow
-    depth have speed 0.
+    depth have speed 0. The cell loop is split in two loops of few arrays each so both
+    vectorise.
     """
     ny, nx = h.shape
     k = c[C_DT] * c[C_INV_DX]
     thresh = c[C_THRESH]
     zero = c[C_ZERO]
     half = c[C_HALF]
-    inf = np.inf
-    for i in prange(ny):
-        # Limit the x faces of this row (each face by its upwind cell's factor).
-        for j in range(1, nx):
-            q = qx[i, j]
-            qx[i, j] = q * (s[i, j - 1] if q > zero else s[i, j])
-        q = qx[i, 0]
-        qx[i, 0] = q if q > zero else q * s[i, 0]
-        q = qx[i, nx]
-        qx[i, nx] = q * s[i, nx - 1] if q > zero else q
-        # The y face below this row; the one above is limited here too but written by row i-1.
-        hmax = zero
-        hsum = zero
-        first = nx
-        last = -1
-        for j in range(nx):
-            qt = qy_in[i, j]
+    arrival_depth = c[C_ARRIVAL]
+    for b in prange(bounds.size - 1):
+        vrow = scratch[b]
+        for i in range(bounds[b], bounds[b + 1]):
+            # each face is scaled by its upwind cell's factor; outside the domain it is 1
+            s_up = s[i - 1] if i > 0 else ones
+            s_dn = s[i + 1] if i + 1 < ny else ones
+            s_i = s[i]
+            for j in range(1, nx):
+                q = qx[i, j]
+                qx[i, j] = q * (s_i[j - 1] if q > zero else s_i[j])
+            q = qx[i, 0]
+            qx[i, 0] = q if q > zero else q * s_i[0]
+            q = qx[i, nx]
+            qx[i, nx] = q * s_i[nx - 1] if q > zero else q
+            # the y face below this row (written here); the one above is written by row i-1
+            for j in range(nx):
+                q = qy_in[i + 1, j]
+                qy_out[i + 1, j] = q * (s_i[j] if q > zero else s_dn[j])
             if i == 0:
-                qt = qt if qt > zero else qt * s[i, j]
-                qy_out[i, j] = qt
-            else:
-                qt = qt * (s[i - 1, j] if qt > zero else s[i, j])
-            qb = qy_in[i + 1, j]
-            if i + 1 == ny:
-                qb = qb * s[i, j] if qb > zero else qb
-            else:
-                qb = qb * (s[i, j] if qb > zero else s[i + 1, j])
-            qy_out[i + 1, j] = qb
-            ql = qx[i, j]
-            qr = qx[i, j + 1]
-            h0 = h[i, j]
-            hn = max(h0 + k * (ql - qr + qt - qb), zero)
-            h[i, j] = hn
-            hmax = max(hmax, hn)
-            hsum += hn
-            max_h[i, j] = max(max_h[i, j], hn)
-            u = half * (ql + qr)
-            v = half * (qt + qb)
-            speed = np.sqrt(u * u + v * v) / max(h0, hn) if hn >= thresh else zero
-            max_v[i, j] = max(max_v[i, j], speed)
+                for j in range(nx):
+                    q = qy_in[0, j]
+                    qy_out[0, j] = q if q > zero else q * s_i[j]
+            for j in range(nx):
+                qt = qy_in[i, j]
+                qt = qt * (s_up[j] if qt > zero else s_i[j])
+                qb = qy_out[i + 1, j]
+                ql = qx[i, j]
+                qr = qx[i, j + 1]
+                h0 = h[i, j]
+                hn = h0 + k * (ql - qr + qt - qb)
+                hn = zero if hn < zero else hn  # keeps a NaN, for the instability check
+                h[i, j] = hn
+                u = half * (ql + qr)
+                v = half * (qt + qb)
+                vrow[j] = np.sqrt(u * u + v * v) / max(h0, hn) if hn >= thresh else zero
+            hbits = int_bits(zero)
+            hsum = zero
+            for j in range(nx):
+                hn = h[i, j]
+                hsum += hn
+                hbits = max(hbits, int_bits(hn))
+                max_h[i, j] = max(max_h[i, j], hn)
+                max_v[i, j] = max(max_v[i, j], vrow[j])
+                a = arrival[i, j]
+                arrival[i, j] = t_end if (hn > arrival_depth and t_end < a) else a
             if write_speed:
-                speed_out[i, j] = speed
-            if hn > arrival_depth and arrival[i, j] == inf:
-                arrival[i, j] = t_end
-        for j in range(nx):
-            if h[i, j] >= thresh:
-                first = j
-                break
-        for j in range(nx - 1, first - 1, -1):
-            if h[i, j] >= thresh:
-                last = j
-                break
-        lo[i] = min(first, ext_lo[i])
-        hi[i] = max(last + 1, ext_hi[i])
-        ext_lo[i] = first
-        ext_hi[i] = last + 1
-        row_hmax[i] = hmax
-        row_hsum[i] = hsum
-        out = qx[i, nx] - qx[i, 0]
-        if i == 0:
+                for j in range(nx):
+                    speed_out[i, j] = vrow[j]
+            first = nx
+            last = -1
             for j in range(nx):
-                out -= qy_out[0, j]
-        if i + 1 == ny:
-            for j in range(nx):
-                out += qy_out[ny, j]
-        row_out[i] = out * c[C_DT]
+                if h[i, j] >= thresh:
+                    first = j
+                    break
+            for j in range(nx - 1, first - 1, -1):
+                if h[i, j] >= thresh:
+                    last = j
+                    break
+            lo[i] = min(first, ext_lo[i])
+            hi[i] = max(last + 1, ext_hi[i])
+            ext_lo[i] = first
+            ext_hi[i] = last + 1
+            row_hmax[i] = hbits
+            row_hsum[i] = hsum
+            out = qx[i, nx] - qx[i, 0]
+            if i == 0:
+                for j in range(nx):
+                    out -= qy_out[0, j]
+            if i + 1 == ny:
+                for j in range(nx):
+                    out += qy_out[ny, j]
+            row_out[i] = out * c[C_DT]
 
 
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)

@@ -517,7 +517,8 @@ class FloodModel:
         }
         h, z, n2, qx, qy = self._h, self._z, self._n2, self._qx, self._qy
         qy_b = qy.copy()
-        s = np.empty((ny, nx), dt_)
+        s = np.ones((ny, nx), dt_)
+        ones = np.ones(nx, dt_)
         nblocks = min(ny, 4 * numba.get_num_threads())
         bounds = K.row_blocks(ny, nblocks)
         scratch = np.zeros((bounds.size - 1, nx + 1), dt_)
@@ -528,7 +529,7 @@ class FloodModel:
         hi = ext_hi.copy()
         row_rain = np.zeros(ny)
         row_loss = np.zeros(ny)
-        row_hmax = np.zeros(ny, dt_)
+        row_hmax = np.zeros(ny, np.int32 if dt_ == np.float32 else np.int64)
         row_hsum = np.zeros(ny, dt_)
         row_out = np.zeros(ny, dt_)
         c = np.zeros(K.N_CONSTANTS, dt_)
@@ -541,6 +542,7 @@ class FloodModel:
         c[K.C_ONE] = 1.0
         c[K.C_HALF] = 0.5
         c[K.C_MARGIN] = 1.0 - 16.0 * float(np.finfo(dt_).eps)
+        c[K.C_ARRIVAL] = self.arrival_depth
         empty = np.zeros((0, 0), dt_)
         rg = f.rain_grid
         rain_grids = rg.grids.astype(dt_) if rg is not None else None
@@ -571,7 +573,6 @@ class FloodModel:
             self._balance.storage0_m3 = K.depth_sum(h) * area
         hmax = float(h.max())
         thresh = dt_.type(self.flow_depth)
-        arrival_depth = float(self.arrival_depth)
         t = self._t
         k_out = 0
         steps = 0
@@ -642,11 +643,12 @@ class FloodModel:
             t_end = t_next if landing else t + dt
             speed_out = outputs["speed"][k_out]
             K.depth_step(
-                h, qx, qy_b, qy, s, self._max_h, self._max_v, self._arrival, ext_lo, ext_hi,
-                lo, hi, row_hmax, row_hsum, row_out, t_end, arrival_depth, speed_out, landing, c,
+                h, qx, qy_b, qy, s, ones, self._max_h, self._max_v, self._arrival, ext_lo,
+                ext_hi, lo, hi, row_hmax, row_hsum, row_out, dt_.type(t_end), speed_out, landing,
+                scratch, bounds, c,
             )  # fmt: skip
             steps += 1
-            hmax = float(row_hmax.max())
+            hmax = float(row_hmax.max().view(dt_))
             if not (math.isfinite(float(row_hsum.sum())) and hmax <= self.max_depth):
                 self._t = t_end
                 self._steps += steps

@@ -83,9 +83,10 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     K.source_step(h, qx, qy_b, s, e, e, 0.0, rain, e, 0.0, rows[0], rows[1], c)
     big = np.zeros_like(h)
     arrival = np.full_like(h, np.inf)
+    c[K.C_ARRIVAL] = 0.1
     K.depth_step(
-        h, qx, qy_b, qy, s, big, big.copy(), arrival, lo.copy(), hi.copy(), lo, hi,
-        rows[2], rows[3], rows[4], dt, 0.1, big.copy(), True, c,
+        h, qx, qy_b, qy, s, np.ones(nx), big, big.copy(), arrival, lo.copy(), hi.copy(), lo, hi,
+        np.zeros(ny, np.int64), rows[3], rows[4], dt, big.copy(), True, scratch, bounds, c,
     )  # fmt: skip
     return h, qx, qy
 
