@@ -56,6 +56,7 @@ class Forcing:
     boundaries: list[tuple[str, str, float | xr.DataArray | None]] = field(default_factory=list)
     initial_depth: xr.DataArray | None = None
     dam_operations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    solver: dict[str, float] = field(default_factory=dict)
 
 
 def resample_grid(grid: xr.DataArray, resolution_m: float) -> xr.DataArray:
@@ -400,7 +401,12 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
     else:
         manning = resample_grid(city.manning, scenario.resolution_m)
         manning = manning.assign_coords(x=elevation["x"], y=elevation["y"])
-    forcing = Forcing(elevation=elevation, manning=manning, loss_mm_h=scenario.loss_mm_h)
+    forcing = Forcing(
+        elevation=elevation,
+        manning=manning,
+        loss_mm_h=scenario.loss_mm_h,
+        solver=scenario.solver.options(),
+    )
     rain = scenario.rain
     if isinstance(rain, DesignRain):
         forcing.rain_mm_h, forcing.rain_mean_total_mm = _design_rain(rain, elevation, city.crs)

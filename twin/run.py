@@ -160,7 +160,9 @@ def simulate(
     import hydro
 
     try:
-        model = hydro.FloodModel(forcing.elevation, manning=forcing.manning, dtype=dtype)
+        model = hydro.FloodModel(
+            forcing.elevation, manning=forcing.manning, dtype=dtype, **forcing.solver
+        )
         apply_forcing(model, forcing)
         legs = [duration_s]
         if save_state is not None:

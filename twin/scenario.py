@@ -68,6 +68,7 @@ __all__ = [
     "RainGauge",
     "RainPoint",
     "Scenario",
+    "SolverSpec",
     "parse_duration",
 ]
 
@@ -318,6 +319,23 @@ class OutputSpec(_Model):
         return parse_duration(v)
 
 
+class SolverSpec(_Model):
+    """Options of :class:`hydro.FloodModel` (None: the solver's defaults).
+
+    ``theta`` weights the neighbouring fluxes (de Almeida et al. 2012; 1 = none), ``alpha`` is
+    the Courant number of the adaptive time step, ``max_dt_s`` its upper bound.
+    """
+
+    theta: float | None = Field(default=None, gt=0, le=1)
+    alpha: float | None = Field(default=None, gt=0, le=1)
+    max_dt_s: float | None = Field(default=None, gt=0)
+
+    def options(self) -> dict[str, float]:
+        """Keyword arguments for :class:`hydro.FloodModel`."""
+        names = {"theta": "theta", "alpha": "alpha", "max_dt_s": "max_dt"}
+        return {names[k]: v for k, v in self.model_dump().items() if v is not None}
+
+
 class Scenario(_Model):
     """A flood scenario (see the module notes for the TOML form).
 
@@ -344,6 +362,7 @@ class Scenario(_Model):
     boundaries: list[Boundary] = Field(default_factory=list)
     initial: InitialWater = Field(default_factory=InitialWater)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
     _source: Path | None = PrivateAttr(default=None)
 
     @field_validator("start")

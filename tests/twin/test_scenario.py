@@ -54,6 +54,9 @@ level_m = [[0, 0.5], [2, 0.8]]
 [initial]
 water_level_m = 1.0
 
+[solver]
+theta = 1.0
+
 [output]
 format = "zarr"
 every = "15min"
@@ -84,6 +87,9 @@ release_m3s = [[2, 100], [1, 200]]
 [[boundaries]]
 edge = "up"
 level_m = 0.5
+
+[solver]
+alpha = 2
 
 [output]
 format = "grib"
@@ -154,9 +160,10 @@ def test_bad_file_lists_every_problem_at_once(tmp_path: Path) -> None:
         "dams[1]: release_m3s: hours must increase",
         "boundaries[0].edge:",
         "output.format:",
+        "solver.alpha:",
     ):
         assert key in text, key
-    assert len(problems) == 10
+    assert len(problems) == 11
 
 
 def test_design_rain_needs_one_total(tmp_path: Path) -> None:
@@ -246,6 +253,7 @@ def test_build_forcing(tmp_path: Path) -> None:
     s = Scenario.from_toml(path, check_city=False)
     f = build_forcing(s, fake_city())
     assert f.elevation.shape == (10, 10)
+    assert f.solver == {"theta": 1.0}
     assert f.rain_mean_total_mm == pytest.approx(60.0)
     rain = f.rain_mm_h
     assert rain is not None and rain.attrs["units"] == "mm h-1"
