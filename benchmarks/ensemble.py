@@ -54,6 +54,7 @@ def main() -> None:
     )
     members = spec.sample_members()
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs")
+    print("load average before: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print(f"scenario {scenario.name}: {scenario.resolution_m:g} m cells, {scenario.duration}")
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,11 +63,14 @@ def main() -> None:
             numba.set_num_threads(args.serial_threads)
             run_members(scenario, members[:1], Path(tmp) / "warm")
             t0 = time.perf_counter()
-            run_members(scenario, members, Path(tmp) / "serial")
+            records = run_members(
+                scenario, members, Path(tmp) / "serial", threads_per_member=args.serial_threads
+            )
             serial_s = time.perf_counter() - t0
             print(
                 f"serial ({args.serial_threads} numba thread): {serial_s:.1f} s, "
-                f"{3600 * len(members) / serial_s:.0f} members/h"
+                f"{3600 * len(members) / serial_s:.0f} members/h, "
+                f"{_mean_wall(records):.2f} s per member"
             )
         with (
             LocalCluster(
@@ -80,14 +84,20 @@ def main() -> None:
         ):
             client.run(_warm, scenario)
             t0 = time.perf_counter()
-            run(spec, client, base=scenario, out_dir=Path(tmp) / "dask")
+            ds = run(spec, client, base=scenario, out_dir=Path(tmp) / "dask")
             dask_s = time.perf_counter() - t0
         print(
             f"dask ({args.workers} workers x 1 thread): {dask_s:.1f} s, "
-            f"{3600 * len(members) / dask_s:.0f} members/h"
+            f"{3600 * len(members) / dask_s:.0f} members/h, "
+            f"{ds.attrs['wall_s_per_member']:.2f} s per member in a worker"
         )
         if serial_s is not None:
             print(f"speed-up over serial: {serial_s / dask_s:.2f}x")
+    print("load average after: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+
+
+def _mean_wall(records: list[dict[str, float]]) -> float:
+    return sum(r["wall_s"] for r in records) / len(records)
 
 
 def _warm(scenario: object) -> None:
