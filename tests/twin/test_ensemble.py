@@ -177,3 +177,17 @@ def test_exceedance_and_ward_probabilities_by_hand() -> None:
         exceedance_probability(ds, [])
     with pytest.raises(TwinError, match="member"):
         exceedance_probability(ds.isel(member=0), [0.5])
+
+
+def test_cli_reports_a_bad_spec_without_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nmembers = -1\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["ensemble", str(bad)])
+    assert result.exit_code == 2
+    assert "members" in result.output and "Traceback" not in result.output
+    missing = CliRunner().invoke(app, ["ensemble", str(tmp_path / "none.toml")])
+    assert missing.exit_code == 2 and "not found" in missing.output
