@@ -55,6 +55,7 @@ __all__ = [
     "align_series",
     "compare_levels",
     "kge",
+    "level_events",
     "modelled_levels",
     "nse",
     "plot_levels",
@@ -276,6 +277,39 @@ def threshold_events(levels: pd.Series, threshold: float) -> pd.DatetimeIndex | 
     if kind:
         return pd.DatetimeIndex(pd.to_datetime(np.asarray(onsets), unit="s", utc=True))
     return pd.Index(onsets, dtype=float)
+
+
+def level_events(levels: pd.DataFrame, thresholds: Mapping[str, float]) -> pd.DataFrame:
+    """Events (``area``, ``onset``) where each gauge's level passed its threshold.
+
+    Parameters
+    ----------
+    levels
+        Wide table: index time, one column per gauge.
+    thresholds
+        Gauge -> level (m), e.g. each gauge's BĐ2; gauges without one are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area`` (the gauge) and ``onset``, ready for :func:`verify_warnings`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lv = pd.DataFrame({"KL": [1.0, 3.0, 1.0], "PO": [0.0, 0.5, 0.2]}, index=[0.0, 60, 120])
+    >>> level_events(lv, {"KL": 2.0, "PO": 1.0}).to_dict("list")
+    {'area': ['KL'], 'onset': [30.0]}
+    """
+    frames = [
+        pd.DataFrame({"area": gauge, "onset": threshold_events(levels[gauge], float(level))})
+        for gauge, level in thresholds.items()
+        if gauge in levels.columns and np.isfinite(level)
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({"area": pd.Series(dtype=object), "onset": pd.Series(dtype=float)})
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass(frozen=True)

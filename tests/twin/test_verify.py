@@ -223,3 +223,20 @@ def test_modelled_levels_from_a_result() -> None:
     np.testing.assert_allclose(wide["KL"], [np.nan, 1.5, 2.0, 2.5])
     with pytest.raises(TwinError, match="no river gauge"):
         modelled_levels(example_result(), gauges.iloc[[1]])
+
+
+def test_level_events_feed_verify_warnings() -> None:
+    from twin.verify import level_events
+
+    t = pd.date_range("2025-10-26T11:00Z", periods=4, freq="h")
+    observed = pd.DataFrame({"KL": [1.0, 2.5, 3.0, 1.0], "PO": [1.0, 1.0, 1.0, 1.0]}, index=t)
+    modelled = pd.DataFrame({"KL": [1.5, 1.9, 2.2, 2.0], "PO": [0.0, 4.0, 4.0, 0.0]}, index=t)
+    bd2 = {"KL": 2.0, "PO": 3.0, "XX": 1.0}
+    happened = level_events(observed, bd2)
+    assert happened.to_dict("list") == {"area": ["KL"], "onset": [t[0] + pd.Timedelta("40min")]}
+    warned = level_events(modelled, bd2).rename(columns={"onset": "issued_at"})
+    # the model passes BĐ2 at Kim Long at 12:20 (40 min late) and at Phú Ốc (a false alarm)
+    v = verify_warnings(warned, happened, max_lead="6h", late="3h")
+    assert v.scores["hits"] == 1 and v.scores["false_alarms"] == 1 and v.scores["misses"] == 0
+    assert v.scores["min_lead_time_s"] == pytest.approx(-40 * 60)
+    assert level_events(observed, {"PO": 5.0}).empty
