@@ -374,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1, help="best of this many runs")
     parser.add_argument("--quick", action="store_true", help="600 s simulated, N <= 1000")
     parser.add_argument("--no-landlab", action="store_true")
+    parser.add_argument(
+        "--no-extras", action="store_true", help="skip the memory and output-share runs"
+    )
     args = parser.parse_args(argv)
     until = min(args.until, 600.0) if args.quick else args.until
     sizes = sorted(n for n in args.sizes if not args.quick or n <= 1000) or [500]
@@ -433,8 +436,9 @@ def main(argv: list[str] | None = None) -> int:
             record(run_landlab(n, until=until))
 
     n_mem = min(1000, max(sizes))
-    payload["memory"] = [working_memory(n_mem, dtype) for dtype in args.dtypes]
-    payload["output_share"] = output_share(n_mem, "float32", max(threads), until=until)
+    if not args.no_extras:
+        payload["memory"] = [working_memory(n_mem, dtype) for dtype in args.dtypes]
+        payload["output_share"] = output_share(n_mem, "float32", max(threads), until=until)
     payload["load_average_at_end"] = os.getloadavg()
     save()
 
@@ -442,16 +446,17 @@ def main(argv: list[str] | None = None) -> int:
     print(table(payload["rows"]))
     print()
     print(report(summarise(payload["rows"], threads)))
-    print("\n| N | dtype | peak working memory (bytes/cell, outputs aside) |")
-    print("|---:|---|---:|")
-    for m in payload["memory"]:
-        print(f"| {m['n']} | {m['dtype']} | {m['bytes_per_cell']:.1f} |")
-    share = payload["output_share"]
-    print(
-        f"\noutput share (N={share['n']}, float32): {share['snapshots']} snapshots cost "
-        f"{100 * share['snapshot_share']:.1f}% of the run; writing them to NetCDF "
-        f"{share['netcdf_write_s']:.2f} s ({100 * share['netcdf_share']:.1f}%)"
-    )
+    if not args.no_extras:
+        print("\n| N | dtype | peak working memory (bytes/cell, outputs aside) |")
+        print("|---:|---|---:|")
+        for m in payload["memory"]:
+            print(f"| {m['n']} | {m['dtype']} | {m['bytes_per_cell']:.1f} |")
+        share = payload["output_share"]
+        print(
+            f"\noutput share (N={share['n']}, float32): {share['snapshots']} snapshots cost "
+            f"{100 * share['snapshot_share']:.1f}% of the run; writing them to NetCDF "
+            f"{share['netcdf_write_s']:.2f} s ({100 * share['netcdf_share']:.1f}%)"
+        )
     for note in payload["notes"]:
         print(f"note: {note}")
     print(f"load average at the end: {payload['load_average_at_end']}")
