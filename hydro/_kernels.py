@@ -273,8 +273,9 @@ def boundary_flux(h, z, n2, q_old, q_new, edge, kind, level, slope, c):
 
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
 def source_step(
-    h, qx, qy, s, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar, row_rain, row_loss, c
-):
+    h, qx, qy, s, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar, row_rain, row_loss,
+    lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
+):  # fmt: skip
     """Pass 2: rain and losses into the depths, then the outflow limiter ``s``.
 
     Parameters
@@ -292,6 +293,14 @@ def source_step(
         Loss rate (m/s), or shape (0, 0) to use ``loss_scalar``.
     row_rain, row_loss : ndarray (ny,) float64
         Output: depth-sum (m) of the rain added and the water lost in each row.
+    lo, hi : ndarray (ny,) int64
+        The columns whose faces :func:`flux_step` visited (see :func:`depth_step`).
+    src_lo, src_hi : ndarray (ny,) int64
+        Per row, the columns holding every source of water (rain, loss, inflow, open edge).
+    cr_lo, cr_hi : ndarray (ny,) int64
+        Output: per row, the columns that can change in this step (next to a face that may
+        carry flow, or with a source); the rest of the row is dry and stays as it is, so it is
+        skipped here and in :func:`depth_step`.
     """
     ny, nx = h.shape
     dt = c[C_DT]
@@ -307,9 +316,21 @@ def source_step(
     rs = rain_scalar * dt
     ls = loss_scalar * dt
     for i in prange(ny):
+        ca = min(lo[i] - 1, src_lo[i])
+        ce = max(hi[i] + 1, src_hi[i])
+        if i > 0:
+            ca = min(ca, lo[i - 1])
+            ce = max(ce, hi[i - 1])
+        if i + 1 < ny:
+            ca = min(ca, lo[i + 1])
+            ce = max(ce, hi[i + 1])
+        ca = max(ca, 0)
+        ce = max(min(ce, nx), ca)
+        cr_lo[i] = ca
+        cr_hi[i] = ce
         added = 0.0
         lost = 0.0
-        for j in range(nx):
+        for j in range(ca, ce):
             r = (w0 * rain0[i, j] + w1 * rain1[i, j]) * dt if rain_grid else rs
             lv = loss[i, j] * dt if loss_grid else ls
             hw = h[i, j] + r
@@ -349,9 +370,12 @@ def _int_bits_impl(x):
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
 def depth_step(
     h, qx, qy_in, qy_out, s, ones, max_h, max_v, arrival, ext_lo, ext_hi, lo, hi, row_hmax,
-    row_hsum, row_out, t_end, speed_out, write_speed, scratch, bounds, c,
+    row_hsum, row_out, t_end, speed_out, write_speed, scratch, bounds, cr_lo, cr_hi, c,
 ):  # fmt: skip
     """Pass 3: limit the fluxes, update depths, track maxima, arrival and wet extents.
+
+    Only the columns ``[cr_lo, cr_hi)`` of each row (from :func:`source_step`) can change;
+    outside them the depth stays, the faces carry no flow and the speed is 0.
 
     Parameters
     ----------
@@ -402,26 +426,30 @@ def depth_step(
     for b in prange(bounds.size - 1):
         vrow = scratch[b]
         for i in range(bounds[b], bounds[b + 1]):
+            ca = cr_lo[i]
+            ce = cr_hi[i]
             # each face is scaled by its upwind cell's factor; outside the domain it is 1
             s_up = s[i - 1] if i > 0 else ones
             s_dn = s[i + 1] if i + 1 < ny else ones
             s_i = s[i]
-            for j in range(1, nx):
+            for j in range(max(ca, 1), min(ce + 1, nx)):
                 q = qx[i, j]
                 qx[i, j] = q * (s_i[j - 1] if q > zero else s_i[j])
-            q = qx[i, 0]
-            qx[i, 0] = q if q > zero else q * s_i[0]
-            q = qx[i, nx]
-            qx[i, nx] = q * s_i[nx - 1] if q > zero else q
+            if ca == 0:
+                q = qx[i, 0]
+                qx[i, 0] = q if q > zero else q * s_i[0]
+            if ce == nx:
+                q = qx[i, nx]
+                qx[i, nx] = q * s_i[nx - 1] if q > zero else q
             # the y face below this row (written here); the one above is written by row i-1
-            for j in range(nx):
+            for j in range(ca, ce):
                 q = qy_in[i + 1, j]
                 qy_out[i + 1, j] = q * (s_i[j] if q > zero else s_dn[j])
             if i == 0:
-                for j in range(nx):
+                for j in range(ca, ce):
                     q = qy_in[0, j]
                     qy_out[0, j] = q if q > zero else q * s_i[j]
-            for j in range(nx):
+            for j in range(ca, ce):
                 qt = qy_in[i, j]
                 qt = qt * (s_up[j] if qt > zero else s_i[j])
                 qb = qy_out[i + 1, j]
@@ -436,7 +464,7 @@ def depth_step(
                 vrow[j] = np.sqrt(u * u + v * v) / max(h0, hn) if hn >= thresh else zero
             hbits = int_bits(zero)
             hsum = zero
-            for j in range(nx):
+            for j in range(ca, ce):
                 hn = h[i, j]
                 hsum += hn
                 hbits = max(hbits, int_bits(hn))
@@ -446,14 +474,14 @@ def depth_step(
                 arrival[i, j] = t_end if (hn > arrival_depth and t_end < a) else a
             if write_speed:
                 for j in range(nx):
-                    speed_out[i, j] = vrow[j]
+                    speed_out[i, j] = vrow[j] if ca <= j < ce else zero
             first = nx
             last = -1
-            for j in range(nx):
+            for j in range(ca, ce):
                 if h[i, j] >= thresh:
                     first = j
                     break
-            for j in range(nx - 1, first - 1, -1):
+            for j in range(ce - 1, first - 1, -1):
                 if h[i, j] >= thresh:
                     last = j
                     break
@@ -465,10 +493,10 @@ def depth_step(
             row_hsum[i] = hsum
             out = qx[i, nx] - qx[i, 0]
             if i == 0:
-                for j in range(nx):
+                for j in range(ca, ce):
                     out -= qy_out[0, j]
             if i + 1 == ny:
-                for j in range(nx):
+                for j in range(ca, ce):
                     out += qy_out[ny, j]
             row_out[i] = out * c[C_DT]
 

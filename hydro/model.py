@@ -551,6 +551,9 @@ class FloodModel:
         in_rows = np.array([i.row for i in f.inflows], np.int64)
         in_cols = np.array([i.col for i in f.inflows], np.int64)
         in_depth = np.zeros(len(f.inflows))
+        src_lo, src_hi = self._source_columns(f.inflows)
+        cr_lo = np.zeros(ny, np.int64)
+        cr_hi = np.zeros(ny, np.int64)
         edges = [
             (self.grid.edge_index[name], _KIND_CODE[b.kind], b)
             for name, b in f.boundaries.items()
@@ -637,7 +640,7 @@ class FloodModel:
                 K.add_inflows(h, in_rows, in_cols, in_depth, c)
             K.source_step(
                 h, qx, qy_b, s, rain0, rain1, dt_.type(w), rain_scalar, loss_grid,
-                loss_scalar, row_rain, row_loss, c,
+                loss_scalar, row_rain, row_loss, lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
             )  # fmt: skip
             # 3. depths
             t_end = t_next if landing else t + dt
@@ -645,7 +648,7 @@ class FloodModel:
             K.depth_step(
                 h, qx, qy_b, qy, s, ones, self._max_h, self._max_v, self._arrival, ext_lo,
                 ext_hi, lo, hi, row_hmax, row_hsum, row_out, dt_.type(t_end), speed_out, landing,
-                scratch, bounds, c,
+                scratch, bounds, cr_lo, cr_hi, c,
             )  # fmt: skip
             steps += 1
             hmax = float(row_hmax.max().view(dt_))
@@ -670,6 +673,40 @@ class FloodModel:
                     last_progress = frac
         self._steps += steps
         return outputs, steps, _time.perf_counter() - wall0
+
+    def _source_columns(self, inflows: list[_Inflow]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the columns ``[lo, hi)`` holding every source of water: rain, losses,
+        inflows, open edges. Dry rows outside them are skipped by the kernels."""
+        ny, nx = self.grid.shape
+        f = self._forcings
+        lo = np.full(ny, nx, np.int64)
+        hi = np.zeros(ny, np.int64)
+        if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
+            lo[:] = 0
+            hi[:] = nx
+            return lo, hi
+        wet = np.zeros((ny, nx), bool)
+        if f.rain_grid is not None:
+            wet |= np.any(f.rain_grid.grids != 0, axis=0)
+        if f.loss_grid is not None:
+            wet |= f.loss_grid != 0
+        for q in inflows:
+            wet[q.row, q.col] = True
+        for name, b in f.boundaries.items():
+            if b.kind != "closed":
+                code = self.grid.edge_index[name]
+                if code == 0:
+                    wet[0, :] = True
+                elif code == 1:
+                    wet[-1, :] = True
+                elif code == 2:
+                    wet[:, 0] = True
+                else:
+                    wet[:, -1] = True
+        rows = wet.any(axis=1)
+        lo[rows] = np.argmax(wet[rows], axis=1)
+        hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
+        return lo, hi
 
     def _instability(self, t: float) -> HydroError:
         h = self._h

@@ -80,13 +80,15 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     s = np.empty_like(h)
     e = np.zeros((0, 0))
     rows = [np.zeros(ny) for _ in range(5)]
-    K.source_step(h, qx, qy_b, s, e, e, 0.0, rain, e, 0.0, rows[0], rows[1], c)
+    src = (np.zeros(ny, np.int64), np.full(ny, nx, np.int64))
+    cr = (np.zeros(ny, np.int64), np.zeros(ny, np.int64))
+    K.source_step(h, qx, qy_b, s, e, e, 0.0, rain, e, 0.0, rows[0], rows[1], lo, hi, *src, *cr, c)
     big = np.zeros_like(h)
     arrival = np.full_like(h, np.inf)
     c[K.C_ARRIVAL] = 0.1
     K.depth_step(
         h, qx, qy_b, qy, s, np.ones(nx), big, big.copy(), arrival, lo.copy(), hi.copy(), lo, hi,
-        np.zeros(ny, np.int64), rows[3], rows[4], dt, big.copy(), True, scratch, bounds, c,
+        np.zeros(ny, np.int64), rows[3], rows[4], dt, big.copy(), True, scratch, bounds, *cr, c,
     )  # fmt: skip
     return h, qx, qy
 
