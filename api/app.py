@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import BodyLimitMiddleware, install_error_handlers
+from api.openapi import install_openapi
 from api.routes import (
     alerts,
     collections,
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.twin = state
+    install_openapi(app)
     _install_log_redaction()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -33,12 +33,14 @@ from api import open311_format
 __all__ = [
     "EXCEPTION_TABLE",
     "PROBLEM_MEDIA_TYPE",
+    "VALIDATION_400_PREFIXES",
     "BodyLimitMiddleware",
     "Problem",
     "ProblemItem",
     "install_error_handlers",
     "problem_response",
     "problem_responses",
+    "validation_status",
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -164,6 +166,21 @@ async def _on_domain_error(request: Request, exc: Exception) -> Response:
     )
 
 
+VALIDATION_400_PREFIXES = ("/collections",)
+"""Paths whose invalid parameters are a 400 (OGC API – Features); elsewhere they are a 422."""
+
+
+def validation_status(path: str) -> int:
+    """The status of a request whose parameters or body do not validate, by its path.
+
+    Examples
+    --------
+    >>> validation_status("/collections/wards/items"), validation_status("/runs")
+    (400, 422)
+    """
+    return 400 if path.startswith(VALIDATION_400_PREFIXES) else 422
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     items = []
@@ -173,7 +190,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     detail = "; ".join(i.detail for i in items[:5]) or "the request is not valid"
     return problem_response(
         request,
-        422,
+        validation_status(request.url.path),
         detail,
         title="Invalid request",
         slug="validation",

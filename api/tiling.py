@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from affine import Affine
 from rio_tiler.colormap import cmap
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import XarrayReader
@@ -134,10 +135,21 @@ STYLES: dict[str, TileStyle] = {
 """Variable -> how it is drawn."""
 
 
+# A pixel grid for the PNG writer: with no transform rasterio warns (NotGeoreferencedWarning)
+# and rio-tiler hides that with warnings.catch_warnings(), which is not thread-safe: under
+# concurrent tile requests one thread's exit restores filters another relies on.
+_PNG_TRANSFORM = Affine(1.0, 0.0, 0.0, 0.0, -1.0, float(TILE_SIZE))
+
+
+def _png(data: np.ndarray, mask: np.ndarray) -> bytes:
+    encoded: bytes = render(data, mask, img_format="PNG", transform=_PNG_TRANSFORM)
+    return encoded
+
+
 def _empty_tile() -> bytes:
     data = np.zeros((1, TILE_SIZE, TILE_SIZE), dtype="uint8")
     mask = np.zeros((TILE_SIZE, TILE_SIZE), dtype="uint8")
-    return render(data, mask, img_format="PNG")
+    return _png(data, mask)
 
 
 EMPTY_TILE = _empty_tile()
@@ -269,7 +281,7 @@ def render_tile(field: xr.DataArray, style: TileStyle, *, z: int, x: int, y: int
             for band in range(4):
                 rgba[band][hit] = colour[band]
         rgba[3][~keep] = 0
-        return render(rgba[:3], rgba[3], img_format="PNG")
+        return _png(rgba[:3], rgba[3])
     span = style.vmax - style.vmin
     scaled = np.clip((np.nan_to_num(values) - style.vmin) / span, 0.0, 1.0) * 255
     index = scaled.astype("uint8")
@@ -277,7 +289,7 @@ def render_tile(field: xr.DataArray, style: TileStyle, *, z: int, x: int, y: int
     lut = np.array([cmap.get(style.colormap)[i] for i in range(256)], dtype="uint8")
     rgb = lut[index][..., :3].transpose(2, 0, 1)
     alpha = np.where(keep, 220 if style.name != "hillshade" else 255, 0).astype("uint8")
-    return render(np.ascontiguousarray(rgb), alpha, img_format="PNG")
+    return _png(np.ascontiguousarray(rgb), alpha)
 
 
 def hillshade(

@@ -8,6 +8,7 @@ from layers._errors import LayerError
 from layers._schema import LAYERS, empty_layer
 from layers._text import to_ascii
 from layers.city import LAYER_NAMES, City
+from layers.geojson import orient_rfc7946, to_geojson_dict, write_geojson
 from layers.grids import LANDUSE, MANNING_N, manning_grid, new_grid, ward_index_grid
 from layers.io import read_grid, read_layer, read_osm_roads, write_city, write_grid
 from layers.load import LayerWarning, load_city
@@ -34,12 +35,15 @@ __all__ = [
     "new_grid",
     "node_lines",
     "node_roads",
+    "orient_rfc7946",
     "read_grid",
     "read_layer",
     "read_osm_roads",
     "road_graph",
     "to_ascii",
+    "to_geojson_dict",
     "ward_index_grid",
     "write_city",
+    "write_geojson",
     "write_grid",
 ]

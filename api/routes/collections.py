@@ -8,9 +8,9 @@ here.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import geopandas as gpd
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -22,6 +22,7 @@ from shapely.geometry import box
 from api.deps import StateDep
 from api.errors import problem_responses
 from api.state import AppState
+from layers.geojson import to_geojson_dict
 from twin import reports
 
 __all__ = ["LAYERS", "Collection", "Collections", "Link", "router"]
@@ -97,7 +98,12 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-@router.get("/collections", response_model=Collections, summary="List the city layers")
+@router.get(
+    "/collections",
+    response_model=Collections,
+    response_model_exclude_none=True,
+    summary="List the city layers",
+)
 async def list_collections(request: Request, state: StateDep) -> Collections:
     """The public layers of the city, each with its lon/lat extent."""
     base = _base(request)
@@ -111,6 +117,7 @@ async def list_collections(request: Request, state: StateDep) -> Collections:
 @router.get(
     "/collections/{layer}",
     response_model=Collection,
+    response_model_exclude_none=True,
     summary="Describe one layer",
     responses=problem_responses(404),
 )
@@ -141,12 +148,7 @@ def _parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def _features(gdf: gpd.GeoDataFrame, id_column: str) -> list[dict[str, Any]]:
-    if len(gdf) == 0:
-        return []
-    doc = json.loads(gdf.to_json(na="null", drop_id=True))
-    features: list[dict[str, Any]] = doc["features"]
-    for feature in features:
-        feature["id"] = feature["properties"].get(id_column)
+    features: list[dict[str, Any]] = to_geojson_dict(gdf, id_column=id_column)["features"]
     return features
 
 
@@ -195,6 +197,17 @@ def _items_page(
 _GEOJSON_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {GEOJSON: {"schema": {"type": "object"}}}, "description": "GeoJSON"}
 }
+_ITEMS_PARAMETERS = frozenset({"bbox", "limit", "offset"})
+
+
+def _refuse_unknown(request: Request, allowed: frozenset[str]) -> None:
+    """OGC API – Features (/req/core/query-param-unknown): unknown parameters are a 400."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise HTTPException(
+            400, detail=f"unknown query parameter(s) {', '.join(unknown)}: this path takes {known}"
+        )
 
 
 @router.get(
@@ -221,7 +234,9 @@ async def list_items(
     """A page of features as a GeoJSON FeatureCollection (RFC 7946: lon/lat, WGS 84).
 
     ``numberMatched`` counts every feature in ``bbox``; ``links`` holds ``next``/``prev``.
+    A parameter out of range or unknown is answered with 400 (OGC API – Features).
     """
+    _refuse_unknown(request, _ITEMS_PARAMETERS)
     doc = await run_in_threadpool(_items_page, state, layer, bbox, limit, offset, _base(request))
     return JSONResponse(doc, media_type=GEOJSON)
 
@@ -230,10 +245,12 @@ async def list_items(
     "/collections/{layer}/items/{feature_id}",
     summary="One feature (GeoJSON)",
     response_class=JSONResponse,
-    responses={**_GEOJSON_DOC, **problem_responses(404)},
+    responses={**_GEOJSON_DOC, **problem_responses(400, 404)},
 )
-async def get_item(layer: str, feature_id: str, state: StateDep) -> JSONResponse:
-    """One feature by its id (``W01``, ``L0123``, ...)."""
+async def get_item(layer: str, feature_id: str, request: Request, state: StateDep) -> JSONResponse:
+    """One feature by its id (``W01``, ``L0123``, ...), with links to itself and its layer."""
+    _refuse_unknown(request, frozenset())
+    base = _base(request)
 
     def find() -> dict[str, Any]:
         gdf = _layer(state, layer)
@@ -241,6 +258,19 @@ async def get_item(layer: str, feature_id: str, state: StateDep) -> JSONResponse
         row = gdf[gdf[id_column].astype(str) == feature_id]
         if len(row) == 0:
             raise HTTPException(404, detail=f"no feature {feature_id!r} in {layer}")
-        return _features(row.iloc[:1], id_column)[0]
+        feature = _features(row.iloc[:1], id_column)[0]
+        feature["links"] = [
+            {
+                "href": f"{base}/collections/{layer}/items/{quote(feature_id, safe='')}",
+                "rel": "self",
+                "type": GEOJSON,
+            },
+            {
+                "href": f"{base}/collections/{layer}",
+                "rel": "collection",
+                "type": "application/json",
+            },
+        ]
+        return feature
 
     return JSONResponse(await run_in_threadpool(find), media_type=GEOJSON)

@@ -18,7 +18,7 @@ from api.deps import StateDep
 from api.errors import problem_responses
 from api.state import AppState
 
-__all__ = ["router"]
+__all__ = ["outward_bounds", "router"]
 
 router = APIRouter(tags=["tiles"])
 
@@ -93,6 +93,24 @@ def _max_zoom(cell_m: float, lat: float) -> int:
     return max(10, min(20, math.ceil(math.log2(metres_per_px_z0 / max(cell_m, 0.5))) + 2))
 
 
+def outward_bounds(bounds: list[float], decimals: int = 6) -> list[float]:
+    """West, south, east, north rounded outward (floor W/S, ceil E/N): never clips the data.
+
+    Examples
+    --------
+    >>> outward_bounds([107.5912341, 16.4512349, 107.6023451, 16.4623451])
+    [107.591234, 16.451234, 107.602346, 16.462346]
+    """
+    scale = 10**decimals
+    west, south, east, north = bounds
+    return [
+        math.floor(west * scale) / scale,
+        math.floor(south * scale) / scale,
+        math.ceil(east * scale) / scale,
+        math.ceil(north * scale) / scale,
+    ]
+
+
 def _tilejson(
     *,
     name: str,
@@ -115,7 +133,7 @@ def _tilejson(
         "tiles": [url],
         "minzoom": 8,
         "maxzoom": maxzoom,
-        "bounds": [round(v, 6) for v in bounds],
+        "bounds": outward_bounds(bounds),
         "center": [round((west + east) / 2, 6), round(centre_lat, 6), min(14, maxzoom)],
         **extra,
     }

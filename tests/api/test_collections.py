@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -72,3 +74,56 @@ def test_one_feature_and_unknowns(client: TestClient) -> None:
     assert client.get("/collections/roads/items/R99").status_code == 404
     assert client.get("/collections/households/items").status_code == 404
     assert client.get("/collections/wards").json()["id"] == "wards"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": "abc"}, {"limit": 20000}, {"offset": -1}, {"offset": "x"}],
+)
+def test_invalid_parameters_are_400_problems(client: TestClient, params: dict[str, object]) -> None:
+    response = client.get("/collections/wards/items", params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 400
+    assert body["errors"][0]["pointer"] == f"query.{next(iter(params))}"
+
+
+def test_unknown_query_parameters_are_400(client: TestClient) -> None:
+    response = client.get("/collections/wards/items", params={"limt": 5})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "limt" in response.json()["detail"]
+    one = client.get("/collections/wards/items/W01", params={"limit": 5})
+    assert one.status_code == 400
+    # the known ones still pass, all together
+    ok = client.get("/collections/wards/items", params={"limit": 2, "offset": 1, "bbox": "0,0,1,1"})
+    assert ok.status_code == 200
+
+
+def test_one_feature_has_self_and_collection_links(client: TestClient) -> None:
+    response = client.get("/collections/wards/items/W01")
+    assert response.headers["content-type"] == "application/geo+json"
+    links = {link["rel"]: link for link in response.json()["links"]}
+    assert links["self"]["href"].endswith("/collections/wards/items/W01")
+    assert links["self"]["type"] == "application/geo+json"
+    assert links["collection"]["href"].endswith("/collections/wards")
+
+
+def test_links_never_carry_null_members(client: TestClient) -> None:
+    for path in ("/collections", "/collections/wards", "/collections/wards/items"):
+        text = client.get(path).text
+        assert "null" not in text.split('"links"', 1)[1], path
+
+
+def _signed_area(ring: list[list[float]]) -> float:
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+
+
+def test_ward_polygons_are_rfc7946_right_hand_and_rounded(client: TestClient) -> None:
+    fc = client.get("/collections/wards/items").json()
+    assert "crs" not in fc
+    for feature in fc["features"]:
+        exterior = feature["geometry"]["coordinates"][0]
+        assert _signed_area(exterior) > 0  # counter-clockwise exterior
+        assert all(round(v, 7) == v for point in exterior for v in point)

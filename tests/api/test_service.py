@@ -39,12 +39,21 @@ def test_wrong_method_is_a_problem(client: TestClient) -> None:
 
 
 def test_validation_errors_list_every_problem(client: TestClient) -> None:
-    response = client.get("/collections/wards/items", params={"limit": 0, "offset": -1})
+    response = client.get("/alerts", params={"limit": 0, "status": "gone"})
     assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["type"] == "urn:hue-twin:problem:validation"
     pointers = {e["pointer"] for e in body["errors"]}
-    assert pointers == {"query.limit", "query.offset"}
+    assert pointers == {"query.limit", "query.status"}
+
+
+def test_collections_answer_invalid_parameters_with_400(client: TestClient) -> None:
+    response = client.get("/collections/wards/items", params={"limit": 0, "offset": -1})
+    assert response.status_code == 400  # OGC API - Features
+    body = response.json()
+    assert body["status"] == 400 and body["type"] == "urn:hue-twin:problem:validation"
+    assert {e["pointer"] for e in body["errors"]} == {"query.limit", "query.offset"}
 
 
 def test_exception_table_maps_domain_errors() -> None:
