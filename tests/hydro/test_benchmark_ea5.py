@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from hydro.cases import EA5_POINTS, ea_test5_case, sample_points
+from hydro.cases import EA5_POINTS, checkerboard_m, ea_test5_case, sample_points
 from hydro.io_lisflood import read_ascii_grid
 
 DEM = Path(__file__).parent / "data" / "ea5-20m-crop.asc.gz"
@@ -74,3 +74,18 @@ def test_flood_reaches_down_the_valley(
     result, _, _ = run
     at_points = sample_points(result.max_depth, EA5_POINTS.loc[[1, 6]])
     assert (at_points > 0.5).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "solver defect (reported): odd-even water-surface oscillation of ~8 m in the steep "
+        "valley below the breach at alpha = 0.7 (1 m at alpha = 0.5); remove this mark when "
+        "the time step or the flux update damps it"
+    ),
+)
+def test_water_surface_has_no_checkerboard(
+    run: tuple[xr.Dataset, dict[str, float], xr.DataArray],
+) -> None:
+    result, _, dem = run
+    assert checkerboard_m(result, dem) < 2.0
