@@ -4,13 +4,18 @@ Plain arrays in, results written in place; no allocation. One time step is three
 the grid, each parallel over blocks of rows:
 
 1. :func:`flux_step` - new unit-width fluxes on every interior face (momentum equation with
-   de Almeida's theta-weighting and semi-implicit Manning friction) and on the four edges.
+   de Almeida's theta-weighting and semi-implicit Manning friction); :func:`boundary_flux`
+   sets the faces on open edges.
 2. :func:`source_step` - rain and losses into the depths, then the outflow limiter: the factor
    ``s`` (0..1) by which a cell's outgoing fluxes are scaled so it never gives more water than
    it holds. Scaling fluxes (not clipping depths) keeps the volume balance exact.
 3. :func:`depth_step` - the limited fluxes (each face scaled by its upwind cell's factor) are
    written back and the depths updated from their divergence; running maxima, arrival times,
    per-row wet extents and the boundary outflow are updated on the way.
+
+Dry cells cost next to nothing: per row, :func:`flux_step` visits only the columns between
+the wet extents of this and the last step, and :func:`source_step` / :func:`depth_step` only
+the columns next to such faces or holding a source (rain, loss, inflow, open edge).
 
 Grid conventions: depth ``h`` and bed ``z`` are ``(ny, nx)``; ``qx`` is ``(ny, nx + 1)``, face
 ``qx[i, j]`` lies between cells ``(i, j - 1)`` and ``(i, j)``, positive towards increasing
