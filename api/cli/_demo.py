@@ -1,8 +1,8 @@
-"""``twin demo``: the Huế demo city, checked, summarised and mapped.
+"""``twin demo``: the main job on the Huế demo city, start to end.
 
 Steps, each a small function: build the city if it is not there, check and summarise it,
-write an HTML map and a summary JSON. The flood scenario step goes in :func:`demo` between
-the summary and the outputs (see the comment there).
+run the demo flood scenario (flood, impact, CAP alerts, map), write an HTML map of the city
+and a summary JSON, print a summary.
 """
 
 from __future__ import annotations
@@ -101,31 +101,60 @@ def _city(city_path: Path | None) -> City:
     return load_city(city_path)
 
 
+#: The demo flood: a short intense storm over the city with two dams releasing.
+DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "data" / "hue" / "scenarios" / "quick.toml"
+
+
+def _run_flood(scenario_path: Path, city_path: Path | None, out: Path) -> dict[str, Any]:
+    """Run the demo scenario into ``out`` and return its summary."""
+    from api.cli._run import _engine, _progress_bar, _report
+    from twin import Scenario
+    from twin.run import run_scenario
+
+    scenario = Scenario.from_toml(scenario_path)
+    if city_path is not None:
+        scenario = scenario.model_copy(update={"city": str(city_path.resolve())})
+    with _progress_bar(f"flood scenario {scenario.name}") as report:
+        result = run_scenario(scenario, out, progress=report, engine=_engine(None))
+    _report(result.summary, result.out_dir)
+    return dict(result.summary)
+
+
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the map and the summary JSON.")
+        Path, typer.Option("--out", help="Folder for the flood run, the maps and the summary.")
     ] = Path("demo-out"),
     city_path: Annotated[
         Path | None,
         typer.Option("--city", help="City package to use instead of the Huế demo city."),
     ] = None,
+    scenario: Annotated[
+        Path, typer.Option("--scenario", help="Flood scenario TOML to run on the city.")
+    ] = DEMO_SCENARIO,
+    flood: Annotated[
+        bool, typer.Option("--flood/--no-flood", help="Run the flood scenario (default: yes).")
+    ] = True,
 ) -> None:
-    """Run the demo: build the Huế demo city if needed, check and summarise it, map it."""
+    """Run the demo: build the Huế city if needed, check it, flood it, map it, summarise it."""
     from api.cli._layers import print_summary
-    from layers import LayerError
+    from api.cli._run import _errors
 
     try:
         city = _city(city_path)
-    except LayerError as e:
-        _err.print(f"[red]the city has problems:[/red]\n{e}", highlight=False)
+        summary: dict[str, Any] = {"city": city.summary()}
+        print_summary(summary["city"])
+        out.mkdir(parents=True, exist_ok=True)
+        if flood:
+            summary["flood"] = _run_flood(scenario, city_path, out / "flood")
+    except _errors() as e:
+        _err.print(f"[red]error:[/red]\n{e}", highlight=False)
         raise typer.Exit(2) from None
-    summary: dict[str, Any] = city.summary()
-    print_summary(summary)
-    # The flood scenario step goes here: run it on `city`, add its results to `summary`
-    # (and a flood layer to the map below) before the outputs are written.
-    out.mkdir(parents=True, exist_ok=True)
     write_map(city, out / "map.html")
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-    _out.print(f"wrote {out / 'map.html'} and {out / 'summary.json'}", highlight=False)
+    flood_note = f", the flood run in {out / 'flood'}" if flood else ""
+    _out.print(
+        f"wrote {out / 'map.html'} (the city), {out / 'summary.json'}{flood_note}",
+        highlight=False,
+    )

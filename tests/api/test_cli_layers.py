@@ -64,9 +64,9 @@ def test_info_summarises(good_city: Path) -> None:
 
 def test_demo_writes_map_and_summary(good_city: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["demo", "--city", str(good_city), "--out", str(out)])
+    result = runner.invoke(app, ["demo", "--city", str(good_city), "--out", str(out), "--no-flood"])
     assert result.exit_code == 0, result.output
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["city"]
     assert summary["population"] == 36000 and summary["counts"]["wards"] == 4
     html = (out / "map.html").read_text(encoding="utf-8")
     # Layer names, and the roads (folium writes their names as JSON \\u escapes).
@@ -105,6 +105,22 @@ def test_demo_without_city_uses_the_demo_city(
         return good_city
 
     monkeypatch.setattr(layers, "ensure_demo_city", ensure)
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "o")])
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "o"), "--no-flood"])
     assert result.exit_code == 0, result.output
     assert calls == [1] and (tmp_path / "o" / "summary.json").exists()
+
+
+def test_demo_floods_the_demo_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main job end to end: the demo city, the quick flood scenario, every output."""
+    monkeypatch.setenv("TWIN_DATABASE_URL", f"sqlite:///{tmp_path / 'twin.db'}")
+    out = tmp_path / "demo-out"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["city"]["counts"]["wards"] >= 15
+    flood = summary["flood"]
+    assert abs(flood["volume_balance"]["relative_error"]) < 1e-4
+    assert flood["totals"]["people_depth_gt_0_1m"] > 0
+    for name in ("map.html", "summary.json", "impact_wards.geojson", "gauges.csv"):
+        assert (out / "flood" / name).is_file(), name
+    assert "people in more than 0.5 m" in result.output
