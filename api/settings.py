@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         Threads that execute scenario runs outside the requests.
     tile_cache_tiles
         Rendered tiles kept in memory (LRU).
+    public_base_url
+        The service's permanent public address (no trailing slash). Identifiers that must
+        never change, such as the Atom feed's ``id``, are made from it, not from the address a
+        request happened to use.
     """
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
@@ -49,6 +53,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     run_workers: int = Field(default=1, ge=1, le=64)
     tile_cache_tiles: int = Field(default=4096, ge=0)
+    public_base_url: str = Field(default="https://hue-twin.example", min_length=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -61,6 +66,11 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [o.strip() for o in text.split(",") if o.strip()]
         return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from shapely.geometry import Polygon, mapping
 
 from api.deps import StateDep
 from api.errors import problem_responses
+from layers.geojson import orient_rfc7946
 from twin import alerts
 
 __all__ = ["AlertPublic", "router"]
@@ -43,6 +46,10 @@ class AlertPublic(BaseModel):
     cap_url: str
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _wards(message: alerts.CapMessage) -> list[str]:
     found: list[str] = []
     for info in message.infos:
@@ -53,11 +60,19 @@ def _wards(message: alerts.CapMessage) -> list[str]:
     return found
 
 
-def _public(record: alerts.AlertRecord, wards: list[str], base: str) -> AlertPublic:
+def _state_at(record: alerts.AlertRecord, now: datetime) -> str:
+    """The lifecycle state at ``now``: a message past its ``expires`` is expired, even before
+    the next issuance records it so."""
+    if record.state == "active" and record.expires is not None and record.expires <= now:
+        return "expired"
+    return record.state
+
+
+def _public(record: alerts.AlertRecord, wards: list[str], base: str, now: datetime) -> AlertPublic:
     return AlertPublic(
         identifier=record.identifier,
         msg_type=record.msg_type,
-        state=record.state,
+        state=_state_at(record, now),
         status=record.status,
         area_key=record.area_key,
         wards=wards,
@@ -82,49 +97,56 @@ def list_alerts(
     status: Annotated[State | None, Query(description="Lifecycle state")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertPublic]:
-    """Issued messages, newest first; filter by ward and lifecycle state."""
+    """Issued messages, newest first; filter by ward and lifecycle state (a message past its
+    ``expires`` is ``expired``)."""
     base = str(request.base_url).rstrip("/")
+    now = _now()
     out = []
     for record in alerts.list_alerts(state.engine):
-        if status is not None and record.state != status:
+        if status is not None and _state_at(record, now) != status:
             continue
         wards = _wards(alerts.get_alert(state.engine, record.identifier))
         if ward is not None and ward not in wards and ward not in record.area_key:
             continue
-        out.append(_public(record, wards, base))
+        out.append(_public(record, wards, base, now))
         if len(out) >= limit:
             break
     return out
 
 
-def _lonlat_ring(polygon: str) -> list[list[float]]:
+def _lonlat_polygon(polygon: str) -> dict[str, Any]:
+    """A CAP polygon (``"lat,lon lat,lon ..."``) as a GeoJSON Polygon: lon, lat (RFC 7946),
+    the ring turned counter-clockwise where CAP gave it clockwise."""
     ring = []
     for pair in polygon.split():
         lat, lon = (float(v) for v in pair.split(","))
-        ring.append([lon, lat])  # CAP writes "lat,lon"; GeoJSON wants lon, lat
-    return ring
+        ring.append((lon, lat))
+    (oriented,) = orient_rfc7946([Polygon(ring)])
+    geometry: dict[str, Any] = mapping(oriented)
+    return geometry
 
 
 @router.get(
     "/active.geojson",
     summary="Active warnings as GeoJSON (for maps)",
     response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
 )
 def active_geojson(state: StateDep) -> JSONResponse:
-    """The areas of the messages in effect, one Feature per area, lon/lat (RFC 7946)."""
+    """The areas of the messages in effect now (expired ones left out), one Feature per area;
+    lon/lat, exterior rings counter-clockwise (RFC 7946)."""
     features: list[dict[str, Any]] = []
-    for message in alerts.active_alerts(state.engine):
+    for message in alerts.active_alerts(state.engine, now=_now()):
         info = next((i for i in message.infos if i.language.startswith("vi")), message.infos[0])
         english = next((i for i in message.infos if i.language.startswith("en")), info)
         for area in info.areas:
-            rings = [_lonlat_ring(p) for p in area.polygons]
-            if not rings:
+            polygons = [_lonlat_polygon(p)["coordinates"] for p in area.polygons]
+            if not polygons:
                 continue
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "MultiPolygon", "coordinates": [[r] for r in rings]},
+                    "geometry": {"type": "MultiPolygon", "coordinates": polygons},
                     "properties": {
                         "identifier": message.identifier,
                         "msg_type": message.msg_type,
@@ -145,7 +167,7 @@ def active_geojson(state: StateDep) -> JSONResponse:
 
 @router.get(
     "/feed.atom",
-    summary="Atom feed of the active warnings",
+    summary="Atom feed of the warnings",
     response_class=Response,
     responses={200: {"content": {ATOM_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
 )
@@ -154,9 +176,14 @@ def feed(
     state: StateDep,
     lang: Annotated[Literal["vi-VN", "en-US"], Query()] = "vi-VN",
 ) -> Response:
-    """RFC 4287 feed; each entry links to its CAP message."""
+    """RFC 4287 feed of the warnings in effect and of the Updates and Cancels of the last
+    24 hours; each entry links to its CAP message. The feed's id is permanent (made from the
+    ``TWIN_PUBLIC_BASE_URL`` setting)."""
     base = str(request.base_url).rstrip("/") + "/alerts"
-    body = alerts.atom_feed(state.engine, base_url=base, language=lang)
+    feed_id = uuid.uuid5(
+        uuid.NAMESPACE_URL, f"{state.settings.public_base_url}/alerts/feed.atom?lang={lang}"
+    ).urn
+    body = alerts.atom_feed(state.engine, base_url=base, language=lang, now=_now(), feed_id=feed_id)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 

@@ -4,6 +4,7 @@ JSON and Atom."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from twin.alerts import (
     cap_circle,
     cap_polygon,
     cap_schema,
+    consistency_problems,
+    feed_messages,
     gauge_exceedances,
     gauge_exceedances_from_summary,
     get_alert,
@@ -231,6 +234,65 @@ def test_invalid_messages_are_refused_before_writing():
     )
     with pytest.raises(TwinError, match="not closed"):
         open_ring.to_xml()
+
+
+def _two_languages(**en: object) -> CapMessage:
+    vi = CapInfo("vi-VN", ("Met",), "Lũ", "Expected", "Severe", "Likely")
+    other = replace(CapInfo("en-US", ("Met",), "Flood", "Expected", "Severe", "Likely"), **en)
+    return CapMessage(
+        "hue-twin.x", "twin@hue-twin.example", NOW, "Actual", "Alert", infos=(vi, other)
+    )
+
+
+def test_validation_is_not_stricter_than_cap_1_2():
+    # CAP 1.2 lets each info block classify the event its own way and says nothing of expires
+    # before sent: such a message (from another sender, say) is valid CAP 1.2.
+    differing = _two_languages(severity="Moderate", urgency="Future", certainty="Possible")
+    validate_cap_xml(differing.to_xml())
+    past = _two_languages(expires=NOW - timedelta(hours=1))
+    validate_cap_xml(past.to_xml())
+    # ... but this service never issues such messages itself
+    assert consistency_problems(differing) == [
+        "info 2 (en-US): urgency/severity/certainty differ from info 1 (vi-VN)"
+    ]
+    assert consistency_problems(past) == ["info 2 (en-US): expires must be after sent"]
+
+
+def test_issue_alerts_refuses_inconsistent_messages(engine, monkeypatch):
+    import twin.alerts.store as store
+
+    (plan,) = plan_alerts([ward()], now=NOW)
+    vi, en = plan.infos
+    bad = replace(plan, infos=(vi, replace(en, severity="Minor")))
+    monkeypatch.setattr(store, "plan_alerts", lambda *a, **k: [bad])
+    with pytest.raises(TwinError, match="not consistent") as exc:
+        issue_alerts(engine, [ward()], now=NOW)
+    assert "differ" in exc.value.problems[0]
+    assert list_alerts(engine) == []  # nothing stored
+
+
+def test_only_public_messages_are_written_and_scopes_need_their_elements():
+    restricted = replace(_two_languages(), scope="Restricted")
+    with pytest.raises(TwinError, match="only Public"):
+        restricted.to_xml()
+    xml = _two_languages().to_xml().decode()
+    restricted_xml = xml.replace("<scope>Public</scope>", "<scope>Restricted</scope>")
+    with pytest.raises(TwinError, match="restriction"):
+        validate_cap_xml(restricted_xml)
+    validate_cap_xml(
+        restricted_xml.replace(
+            "<scope>Restricted</scope>",
+            "<scope>Restricted</scope><restriction>civil defence only</restriction>",
+        )
+    )
+    private_xml = xml.replace("<scope>Public</scope>", "<scope>Private</scope>")
+    with pytest.raises(TwinError, match="addresses"):
+        validate_cap_xml(private_xml)
+    validate_cap_xml(
+        private_xml.replace(
+            "<scope>Private</scope>", "<scope>Private</scope><addresses>ops@hue.example</addresses>"
+        )
+    )
 
 
 def test_validate_cap_xml_reports_schema_errors():
@@ -475,7 +537,8 @@ def test_queries_and_files(engine, tmp_path: Path):
 def test_atom_feed_of_active_alerts(engine):
     issue_alerts(engine, [ward("W01"), ward("W02", name="Thuận Hóa")], now=NOW)
     issue_alerts(engine, [ward("W01")], now=NOW + timedelta(hours=1))  # W02 cancelled
-    feed = etree.fromstring(atom_feed(engine, base_url="https://example.org/alerts/"))
+    at = NOW + timedelta(hours=2)
+    feed = etree.fromstring(atom_feed(engine, base_url="https://example.org/alerts/", now=at))
     assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
     for tag in ("id", "title", "updated", "author/a:name"):
         assert feed.find(f"a:{tag}", ATOM) is not None, tag
@@ -484,8 +547,13 @@ def test_atom_feed_of_active_alerts(engine):
         feed.find("a:link[@rel='self']", ATOM).get("href") == "https://example.org/alerts/feed.atom"
     )
     entries = feed.findall("a:entry", ATOM)
-    assert len(entries) == 1
-    entry = entries[0]
+    # the W01 alert in effect, and the Cancel of W02 (sent an hour ago) so readers see it
+    assert len(entries) == 2
+    cancel, entry = entries  # newest first
+    assert "Thuận Hóa" in cancel.findtext("a:title", namespaces=ATOM)
+    assert cancel.findtext("a:updated", namespaces=ATOM) == "2025-10-27T08:00:00+07:00"
+    assert feed.findtext("a:updated", namespaces=ATOM) == "2025-10-27T08:00:00+07:00"
+    assert {c.get("term") for c in cancel.findall("a:category", ATOM)} >= {"Cancel"}
     for tag in ("id", "title", "updated", "summary"):
         assert entry.findtext(f"a:{tag}", namespaces=ATOM), tag
     assert entry.findtext("a:updated", namespaces=ATOM) == "2025-10-27T07:00:00+07:00"
@@ -493,8 +561,33 @@ def test_atom_feed_of_active_alerts(engine):
     link = entry.find("a:link", ATOM)
     assert link.get("type") == "application/cap+xml"
     assert link.get("href").startswith("https://example.org/alerts/hue-twin.")
-    english = etree.fromstring(atom_feed(engine, language="en-US"))
-    assert "flood warning" in english.findtext("a:entry/a:title", namespaces=ATOM)
+    english = etree.fromstring(atom_feed(engine, language="en-US", now=at))
+    assert "flood warning" in english.findtext("a:entry[2]/a:title", namespaces=ATOM)
+
+
+def test_atom_feed_leaves_out_expired_and_old_retractions(engine):
+    issue_alerts(engine, [ward("W01"), ward("W02", name="Thuận Hóa")], now=NOW)
+    issue_alerts(engine, [ward("W01")], now=NOW + timedelta(hours=1))  # W02 cancelled
+    # a day and a half later: the W01 alert has expired (24 h) and the Cancel is old news
+    late = NOW + timedelta(hours=36)
+    assert feed_messages(engine, now=late) == []
+    feed = etree.fromstring(atom_feed(engine, now=late))
+    assert feed.findall("a:entry", ATOM) == []
+    assert feed.findtext("a:updated", namespaces=ATOM) == "2025-10-28T19:00:00+07:00"
+    # with a longer window the Cancel is still there, the expired alert is not
+    (cancel,) = feed_messages(engine, now=late, recent_h=48)
+    assert cancel.msg_type == "Cancel"
+    # by default the clock decides: these 2025 messages are long expired
+    assert etree.fromstring(atom_feed(engine)).findall("a:entry", ATOM) == []
+    with pytest.raises(TwinError, match="recent_h"):
+        feed_messages(engine, now=late, recent_h=-1)
+
+
+def test_atom_feed_id_is_the_one_given(engine):
+    first = etree.fromstring(atom_feed(engine, base_url="http://a/alerts", feed_id="urn:x:1"))
+    second = etree.fromstring(atom_feed(engine, base_url="http://b/alerts", feed_id="urn:x:1"))
+    assert first.findtext("a:id", namespaces=ATOM) == "urn:x:1"
+    assert second.findtext("a:id", namespaces=ATOM) == "urn:x:1"
 
 
 def test_empty_feed_is_valid(engine):

