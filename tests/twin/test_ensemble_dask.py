@@ -120,7 +120,7 @@ def _busy(log: Path) -> list[tuple[int, int]]:
 
 
 def _kill_a_busy_worker(log: Path, killed: list[tuple[int, int]], stop: threading.Event) -> None:
-    """SIGKILL a worker process in the middle of a member.
+    """SIGKILL the worker process running member 0, in the middle of it.
 
     The worker is stopped (SIGSTOP) first and the log read again: a stopped process cannot
     finish its member, so the kill lands mid-member for sure; one that finished in between
@@ -128,6 +128,8 @@ def _kill_a_busy_worker(log: Path, killed: list[tuple[int, int]], stop: threadin
     """
     while not stop.is_set() and not killed:
         for pid, member in _busy(log):
+            if member != 0:
+                continue
             os.kill(pid, signal.SIGSTOP)
             if (pid, member) in _busy(log):
                 os.kill(pid, signal.SIGKILL)
@@ -145,7 +147,8 @@ def test_local_cluster_of_processes_survives_a_killed_worker(tmp_path: Path) -> 
             "name": "procs",
             "members": 6,
             "perturb": {
-                "rain_factor": {"kind": "values", "values": [0.5, 1.5, 2.0, 2.5, 3.0]},
+                # member 5 repeats member 0 (the base): the killed member's twin
+                "rain_factor": {"kind": "values", "values": [0.5, 1.5, 2.0, 2.5, 1.0]},
                 "manning_factor": {"kind": "values", "values": [1.0, 1.0, 1.5]},
                 "rain_shift_h": {"kind": "values", "values": [0.0, 0.0, 0.1]},
             },
@@ -175,13 +178,12 @@ def test_local_cluster_of_processes_survives_a_killed_worker(tmp_path: Path) -> 
     done = {e["member"]: e["pid"] for e in _events(log) if e["event"] == "done"}
     assert sorted(done) == [0, 1, 2, 3, 4, 5]
     assert done[killed_member] != killed_pid  # the killed member ran again elsewhere
-    # the same numbers as in this process (numba kernels in worker processes, rerun included)
-    check = sorted({0, killed_member})
-    members = [m for m in spec.sample_members() if m.index in check]
-    run_members(source, members, tmp_path / "here")
-    reference = open_members(tmp_path / "here", check)
-    got = ds["max_depth"].sel(member=check).values
-    np.testing.assert_allclose(got, reference["max_depth"].values, rtol=1e-4, atol=1e-5)
+    assert killed_member == 0
+    # the member killed and run again gives the numbers of its undisturbed twin
+    members = spec.sample_members()
+    assert members[5].model_dump(exclude={"index"}) == members[0].model_dump(exclude={"index"})
+    np.testing.assert_array_equal(ds["max_depth"].sel(member=0), ds["max_depth"].sel(member=5))
+    np.testing.assert_array_equal(ds["depth"].sel(member=0), ds["depth"].sel(member=5))
     peak = ds["max_depth"].max(("y", "x")).values
     assert peak[1] < peak[0] < peak[2]  # rain x0.5, x1, x1.5
     p = ds["exceedance_probability"].sel(threshold_m=0.1).values
