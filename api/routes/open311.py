@@ -10,6 +10,7 @@ close requests with ``PATCH /open311/v2/requests/{id}.{format}`` and a public
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -22,12 +23,12 @@ from api import open311_format as fmt
 from api.deps import StaffKey, StateDep
 from twin import reports
 
-__all__ = ["RequestUpdate", "router"]
+__all__ = ["RequestUpdate", "parse_attributes", "router"]
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 Format = Literal["json", "xml"]
-_ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_.-]{1,60})\]$")
+_ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_.-]{1,60})\](\[\])?$")
 _CHANGESET = datetime(2026, 11, 1, tzinfo=UTC)
 
 
@@ -48,6 +49,48 @@ def _error_doc(*codes: int) -> dict[int | str, dict[str, Any]]:
 _OK_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}
 }
+
+
+def parse_attributes(
+    items: Iterable[tuple[str, Any]],
+) -> tuple[dict[str, str | list[str]], list[str]]:
+    """The ``attribute[code]`` answers of a GeoReport v2 form, and the problems found.
+
+    ``attribute[code]=v`` gives one value; ``attribute[code][]=v1&attribute[code][]=v2`` a
+    list (a ``multivaluelist``). A plain ``attribute[code]`` given twice, or both forms for
+    one code, is a problem, never a silent overwrite.
+
+    Examples
+    --------
+    >>> parse_attributes([("attribute[b]", "1"), ("attribute[a][]", "x"), ("attribute[a][]", "y")])
+    ({'b': '1', 'a': ['x', 'y']}, [])
+    >>> parse_attributes([("attribute[b]", "1"), ("attribute[b]", "2")])[1]
+    ['attribute[b] is given twice: send one value, or attribute[b][] for each of several']
+    """
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for name, value in items:
+        if not name.startswith("attribute["):
+            continue
+        match = _ATTRIBUTE.match(name)
+        if match is None or not isinstance(value, str):
+            problems.append(f"{name!r} is not a valid attribute field")
+            continue
+        code, is_list = match.group(1), bool(match.group(2))
+        if is_list:
+            multi.setdefault(code, []).append(value)
+        elif code in single:
+            problems.append(
+                f"attribute[{code}] is given twice: send one value, or attribute[{code}][] "
+                "for each of several"
+            )
+        else:
+            single[code] = value
+    for code in sorted(set(single) & set(multi)):
+        problems.append(f"attribute[{code}] and attribute[{code}][] are both given: use one")
+    attributes: dict[str, str | list[str]] = {**single, **multi}
+    return attributes, problems
 
 
 def _split(value: str | None) -> list[str]:
@@ -106,7 +149,8 @@ def service_definition(
                         "type": "object",
                         "additionalProperties": {"type": "string"},
                         "description": "Answers to the service's attributes go in fields "
-                        "named `attribute[CODE]`.",
+                        "named `attribute[CODE]`; each value of a multivaluelist in its own "
+                        "`attribute[CODE][]`.",
                     }
                 }
             }
@@ -143,13 +187,9 @@ async def create_request(
     if api_key and state.verify_key(api_key) is None:
         return fmt.error_response(path, 403, ["api_key is not valid: leave it out, or use a key"])
     form = await request.form()
-    attributes = {}
-    for name, value in form.multi_items():
-        match = _ATTRIBUTE.match(name)
-        if match and isinstance(value, str):
-            attributes[match.group(1)] = value
-        elif name.startswith("attribute[") and match is None:
-            return fmt.error_response(path, 400, [f"{name!r} is not a valid attribute field"])
+    attributes, problems = parse_attributes(form.multi_items())
+    if problems:
+        return fmt.error_response(path, 400, problems)
     city = await run_in_threadpool(state.city)
 
     def submit() -> reports.ServiceRequest:

@@ -330,3 +330,50 @@ def test_standard_client_reads_everything(live_server: str, client: TestClient) 
         one = api.get_service_request(request_id)
         assert one["description"] == "Cống bị rác lấp"
         assert one["status"] == "open"
+
+
+def test_multivaluelist_answers_are_all_kept(client: TestClient) -> None:
+    from twin import reports
+
+    definition = client.get("/open311/v2/services/fallen_tree.json").json()
+    blocking = next(a for a in definition["attributes"] if a["code"] == "blocking")
+    assert blocking["datatype"] == "multivaluelist"
+    response = post(
+        client,
+        {
+            "service_code": "fallen_tree",
+            "address_string": "Lê Lợi",
+            "attribute[blocking][]": ["road", "power_lines"],
+            "attribute[trunk_cm]": "35",
+        },
+    )
+    assert response.status_code == 201, response.text
+    request_id = response.json()[0]["service_request_id"]
+    engine = client.app.state.twin.engine  # type: ignore[attr-defined]
+    stored = reports.get_request(engine, request_id).attributes
+    assert stored == {"blocking": ["road", "power_lines"], "trunk_cm": "35"}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "needle"),
+    [
+        ({"attribute[trunk_cm]": ["30", "40"]}, "given twice"),
+        ({"attribute[blocking]": "road", "attribute[blocking][]": "drain"}, "both given"),
+        ({"attribute[blocking][]": ["road", "river"]}, "'river' is not one of"),
+        ({"attribute[trunk_cm][]": ["30", "40"]}, "takes one value"),
+        ({"attribute[trunk_cm]": "nan"}, "finite number"),
+        ({"attribute[trunk_cm]": "inf"}, "finite number"),
+        ({"attribute[trunk_cm]": "-Infinity"}, "finite number"),
+        ({"attribute[trunk_cm]": "thick"}, "finite number"),
+        ({"attribute[x][y]": "1"}, "not a valid attribute field"),
+    ],
+)
+def test_bad_attribute_answers_are_400(
+    client: TestClient, attributes: dict[str, Any], needle: str
+) -> None:
+    data = {"service_code": "fallen_tree", "address_string": "Lê Lợi", **attributes}
+    response = post(client, data)
+    assert response.status_code == 400
+    errors = response.json()
+    assert all(e["code"] == 400 for e in errors)
+    assert any(needle in e["description"] for e in errors), errors

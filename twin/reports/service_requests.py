@@ -32,6 +32,7 @@ from twin.reports.services import Service, get_service
 __all__ = [
     "LIGHT_SEARCH_RADIUS_M",
     "MAX_DATE_RANGE_DAYS",
+    "AttributeValue",
     "LightStatusRow",
     "ServiceRequest",
     "ServiceRequestRow",
@@ -162,7 +163,18 @@ def _to_city(crs_wkt: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_wkt(crs_wkt), always_xy=True)
 
 
-def _check_attributes(service: Service, given: Mapping[str, str], problems: list[str]) -> None:
+AttributeValue = str | Sequence[str]
+"""An answer: one string, or several for a ``multivaluelist``."""
+
+
+def _answers(value: AttributeValue) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value)
+    return [str(v) for v in values if str(v).strip() != ""]
+
+
+def _check_attributes(
+    service: Service, given: Mapping[str, AttributeValue], problems: list[str]
+) -> None:
     known = {a.code: a for a in service.attributes}
     for code in given:
         if code not in known:
@@ -171,19 +183,38 @@ def _check_attributes(service: Service, given: Mapping[str, str], problems: list
                 f"attribute[{code}] is not asked by {service.service_code} (it asks: {names})"
             )
     for attr in service.attributes:
-        value = given.get(attr.code)
-        if value is None or str(value).strip() == "":
+        raw = given.get(attr.code)
+        answers = [] if raw is None else _answers(raw)
+        if not answers:
             if attr.required:
                 problems.append(f"attribute[{attr.code}] is required: {attr.description}")
             continue
-        if attr.values and str(value) not in {k for k, _ in attr.values}:
-            keys = ", ".join(k for k, _ in attr.values)
-            problems.append(f"attribute[{attr.code}]={value!r} is not one of {keys}")
-        if attr.datatype == "number":
-            try:
-                float(value)
-            except ValueError:
-                problems.append(f"attribute[{attr.code}] must be a number, not {value!r}")
+        if len(answers) > 1 and attr.datatype != "multivaluelist":
+            problems.append(
+                f"attribute[{attr.code}] takes one value ({attr.datatype}), got {len(answers)}"
+            )
+            continue
+        keys = {k for k, _ in attr.values}
+        for value in answers:
+            if attr.values and value not in keys:
+                names = ", ".join(k for k, _ in attr.values)
+                problems.append(f"attribute[{attr.code}]={value!r} is not one of {names}")
+            if attr.datatype == "number":
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = math.nan
+                if not math.isfinite(number):
+                    problems.append(
+                        f"attribute[{attr.code}] must be a finite number, not {value!r}"
+                    )
+
+
+def _normalised(attributes: Mapping[str, AttributeValue] | None) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for code, value in (attributes or {}).items():
+        out[str(code)] = str(value) if isinstance(value, str) else [str(v) for v in value]
+    return out
 
 
 def _locate(
@@ -252,7 +283,7 @@ def submit_request(
     phone: str | None = None,
     description: str | None = None,
     media_url: str | None = None,
-    attributes: Mapping[str, str] | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
     now: datetime | None = None,
 ) -> ServiceRequest:
     """Create a request; for a street light, mark the tied light ``broken``.
@@ -271,7 +302,8 @@ def submit_request(
     description, media_url
         As in GeoReport v2 (``description`` up to 4,000 characters).
     attributes
-        Answers to the service's attributes, by code.
+        Answers to the service's attributes, by code: a string, or a list of strings for a
+        ``multivaluelist`` (GeoReport v2 ``attribute[code][]``). A ``number`` must be finite.
     now
         The time of the request (default: now).
 
@@ -290,7 +322,7 @@ def submit_request(
         service = get_service(service_code)
     except NotFoundError as exc:
         raise TwinError(str(exc)) from None
-    given = {str(k): str(v) for k, v in (attributes or {}).items()}
+    given = _normalised(attributes)
     _check_attributes(service, given, problems)
     if (lat is None) != (lon is None):
         problems.append("give both lat and long, or neither")
@@ -308,7 +340,10 @@ def submit_request(
         point, ward_id = _locate(city, lat, lon, problems)
     light_id = None
     if service.service_code == "street_light" and not problems:
-        light_id = _tie_light(city, point, given.get("light_id") or None, problems)
+        light = given.get("light_id")
+        light_id = _tie_light(
+            city, point, light if isinstance(light, str) and light else None, problems
+        )
         if light_id is not None and ward_id is None:
             row = city.lights[city.lights["light_id"].astype(str) == light_id].iloc[0]
             ward_id = str(row["ward_id"]) if row["ward_id"] is not None else None

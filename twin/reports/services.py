@@ -163,6 +163,28 @@ SERVICES: tuple[Service, ...] = (
         agency_responsible="Công ty Công viên cây xanh Huế",
         service_notice="Trees blocking a road are cleared within 12 hours.",
         expected_hours=12.0,
+        attributes=(
+            ServiceAttribute(
+                code="blocking",
+                description="What does it block? (any that apply)",
+                datatype="multivaluelist",
+                order=1,
+                values=(
+                    ("road", "The road"),
+                    ("sidewalk", "The sidewalk"),
+                    ("power_lines", "Power lines"),
+                    ("drain", "A drain"),
+                ),
+                datatype_description="send each as attribute[blocking][]=KEY",
+            ),
+            ServiceAttribute(
+                code="trunk_cm",
+                description="About how thick is the trunk or branch, in centimetres?",
+                datatype="number",
+                order=2,
+                datatype_description="a number, e.g. 30",
+            ),
+        ),
     ),
 )
 
