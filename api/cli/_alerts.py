@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,18 +31,41 @@ def _engine(database_url: str | None) -> Engine:
     return make_engine(database_url or Settings().resolved_database_url)
 
 
+_NOW = typer.Option(
+    "--now",
+    help="The time to look from, ISO 8601 (e.g. 2025-10-27T08:00:00+07:00, to replay a "
+    "scenario); default the clock. Messages expired by then are not in effect.",
+)
+
+
+def _when(text: str | None) -> datetime | None:
+    from twin.sensors._timeutil import as_utc
+
+    if not text:
+        return None
+    try:
+        return as_utc(text)
+    except ValueError:
+        _err.print(f"[red]error:[/red] --now {text!r} is not an ISO 8601 time", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command("list")
 def list_(
     all_: Annotated[
         bool, typer.Option("--all", help="Also superseded, cancelled and expired ones.")
     ] = False,
+    now: Annotated[str | None, _NOW] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """List the warnings in effect (newest first)."""
+    from datetime import UTC, datetime
+
     from twin.alerts import list_alerts
     from twin.sensors._timeutil import local_iso
 
-    records = list_alerts(_engine(database_url), active_only=not all_)
+    at = _when(now) or datetime.now(UTC)
+    records = list_alerts(_engine(database_url), active_only=not all_, now=at)
     table = Table("identifier", "type", "state", "sent", "severity", "urgency", "headline")
     for r in records:
         table.add_row(
@@ -83,9 +107,11 @@ def feed(
         str, typer.Option("--base-url", help="Where the alerts are served.")
     ] = "https://hue-twin.example/alerts",
     language: Annotated[str, typer.Option("--language", help="vi-VN or en-US")] = "vi-VN",
+    now: Annotated[str | None, _NOW] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
-    """Print the Atom feed of the warnings in effect."""
+    """Print the Atom feed: the warnings in effect, and Updates and Cancels of the last day."""
     from twin.alerts import atom_feed
 
-    print(atom_feed(_engine(database_url), base_url=base_url, language=language).decode())
+    at = _when(now)
+    print(atom_feed(_engine(database_url), base_url=base_url, language=language, now=at).decode())

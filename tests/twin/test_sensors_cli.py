@@ -75,13 +75,21 @@ def test_alerts_list_show_feed(db: str):
         "Trường THPT Quốc Học",
     )
     (msg,) = issue_alerts(engine, [ward], now=datetime(2025, 10, 27, tzinfo=UTC))
-    listed = runner.invoke(app, ["alerts", "list", "--database-url", db])
+    # the message is of 2025 and expires a day later: look from an hour after it was sent
+    at = ["--now", "2025-10-27T08:00:00+07:00"]
+    listed = runner.invoke(app, ["alerts", "list", *at, "--database-url", db])
     assert listed.exit_code == 0 and "Alert" in listed.output
+    expired = runner.invoke(app, ["alerts", "list", "--database-url", db])
+    assert expired.exit_code == 0 and "no warnings in effect" in expired.output
     shown = runner.invoke(app, ["alerts", "show", msg.identifier, "--database-url", db])
     assert shown.exit_code == 0 and "<msgType>Alert</msgType>" in shown.output
     as_json = runner.invoke(app, ["alerts", "show", msg.identifier, "--json", "--database-url", db])
     assert '"msgType": "Alert"' in as_json.output
-    feed = runner.invoke(app, ["alerts", "feed", "--database-url", db])
+    feed = runner.invoke(app, ["alerts", "feed", *at, "--database-url", db])
     assert "<feed" in feed.output and "Phú Xuân" in feed.output
+    later = runner.invoke(app, ["alerts", "feed", "--database-url", db])
+    assert "<feed" in later.output and "Phú Xuân" not in later.output
+    bad = runner.invoke(app, ["alerts", "feed", "--now", "yesterday", "--database-url", db])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output
     missing = runner.invoke(app, ["alerts", "show", "nope", "--database-url", db])
     assert missing.exit_code == 2 and "nope" in missing.output
