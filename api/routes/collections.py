@@ -162,7 +162,7 @@ def _items_page(
     matched = len(gdf)
     page = gdf.iloc[offset : offset + limit]
     features = _features(page, LAYERS[layer][0])
-    query = f"&bbox={bbox}" if bbox else ""
+    query = f"&bbox={quote(bbox, safe=',')}" if bbox else ""
     url = f"{base}/collections/{layer}/items"
     links = [
         {"href": f"{url}?limit={limit}&offset={offset}{query}", "rel": "self", "type": GEOJSON},

@@ -58,6 +58,9 @@ def test_bbox_filters(client: TestClient) -> None:
     assert [f["id"] for f in hit["features"]] == ["W01"]
     far = client.get("/collections/wards/items", params={"bbox": "100,10,100.1,10.1"}).json()
     assert far["numberMatched"] == 0 and far["features"] == []
+    spaced = client.get("/collections/wards/items", params={"bbox": bbox.replace(",", ", ")})
+    self_link = next(link for link in spaced.json()["links"] if link["rel"] == "self")
+    assert " " not in self_link["href"] and "bbox=" in self_link["href"]
 
 
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "107.6,16.5,107.5,16.4", "0,95,1,96"])
