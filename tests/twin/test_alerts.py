@@ -627,6 +627,13 @@ def test_ward_impacts_from_frame():
     assert lon == pytest.approx(107.50) and lat == pytest.approx(16.40)
     with pytest.raises(TwinError, match="hazard_class_max"):
         ward_impacts_from_frame(wards.drop(columns="hazard_class_max"))
+    # arrival times as timestamps (a frame in memory) or as text written by str(): NaT is dry
+    for arrivals in (
+        pd.to_datetime(["2025-10-27T03:00:00Z", None], utc=True),
+        ["2025-10-27 03:00:00+00:00", "NaT"],
+    ):
+        (same,) = ward_impacts_from_frame(wards.assign(arrival_time=arrivals), shelters=shelters)
+        assert same.arrival == NOW + timedelta(hours=3)
 
 
 def test_gauge_exceedances_from_summary():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -30,6 +31,17 @@ def _nearest_shelters(wards: Any, shelters: Any) -> dict[str, str]:
         distance = pool.distance(geometry.representative_point())
         out[str(ward_id)] = str(pool.loc[distance.idxmin(), "name"])
     return out
+
+
+def _arrival(value: Any) -> datetime | None:
+    """An arrival time given as ISO text or a timestamp; None when dry (None, NaT, "")."""
+    if isinstance(value, str):
+        value = value.strip()
+        if value in ("", "NaT", "None", "null"):
+            return None
+    elif not isinstance(value, datetime) or pd.isna(value):
+        return None
+    return as_utc(value)
 
 
 def ward_impacts_from_frame(
@@ -70,10 +82,8 @@ def ward_impacts_from_frame(
     lonlat = wards.to_crs(4326) if wards.crs is not None else wards
     impacts = []
     for (_, row), geometry in zip(wards.iterrows(), lonlat.geometry, strict=True):
-        arrival = None
-        if "arrival_time" in wards.columns and isinstance(row["arrival_time"], str):
-            arrival = as_utc(row["arrival_time"])
-        elif "arrival_s" in wards.columns and start is not None:
+        arrival = _arrival(row["arrival_time"]) if "arrival_time" in wards.columns else None
+        if arrival is None and "arrival_s" in wards.columns and start is not None:
             seconds = float(row["arrival_s"])
             if math.isfinite(seconds):
                 arrival = as_utc(start + pd.Timedelta(seconds=seconds))
