@@ -40,6 +40,7 @@ from numba.extending import overload
 __all__ = [
     "add_inflows",
     "boundary_flux",
+    "copy_edge_rows",
     "depth_step",
     "depth_sum",
     "fast_cbrt",
@@ -125,21 +126,76 @@ def row_blocks(ny: int, nblocks: int) -> np.ndarray:
 
 
 @njit(fastmath=_FASTMATH, cache=True, inline="always")
-def _face_flux(q_theta, q_old_abs, eta_a, eta_b, hf, n2f, c):
-    """New flux across one face from cell a to cell b (zero where ``hf`` is below threshold)."""
+def _face_flux(q_theta, q_old, q_fric, eta_a, eta_b, hf, n2f, c):
+    """New flux across one face from cell a to cell b (zero where ``hf`` is below threshold).
+
+    ``q_theta`` is de Almeida's weighted flux, ``q_old`` the face's own old flux and ``q_fric``
+    the magnitude of the old flux that friction acts on (``|q_old|``, or the 2D vector norm).
+    Where the theta-weighted update runs against the water-surface drop (``q (eta_a - eta_b)
+    < 0``: the neighbours' fluxes have dragged it upstream), the face falls back to the plain
+    Bates et al. (2010) update with its own old flux, as LISFLOOD-FP's ``acc`` solver does
+    (``CalcFPQxAcc``). This is what stops the odd-even oscillation of the water surface on
+    steep ground and in deep water.
+    """
     g = c[C_G]
     dt = c[C_DT]
     thresh = c[C_THRESH]
     hs = max(hf, thresh)
     h73 = hs * hs * fast_cbrt(hs)
-    num = q_theta - g * hs * dt * (eta_b - eta_a) * c[C_INV_DX]
-    den = c[C_ONE] + g * dt * n2f * q_old_abs / h73
-    return num / den if hf >= thresh else c[C_ZERO]
+    drive = g * hs * dt * (eta_b - eta_a) * c[C_INV_DX]
+    den = c[C_ONE] + g * dt * n2f * q_fric / h73
+    q = (q_theta - drive) / den
+    q = (q_old - drive) / den if q * (eta_a - eta_b) < c[C_ZERO] else q
+    return q if hf >= thresh else c[C_ZERO]
+
+
+@njit(fastmath=_FASTMATH, cache=True)
+def copy_edge_rows(qx, bounds, edge):
+    """Before :func:`flux_step`: the old x-fluxes of the rows just outside each block.
+
+    ``edge[b, 0]`` is the row before block ``b``, ``edge[b, 1]`` the row after it. The 2D
+    friction of a y face needs the old x-fluxes on both sides of it, and those rows belong to
+    the neighbouring blocks, which may already have updated them.
+    """
+    ny = qx.shape[0]
+    for b in range(bounds.size - 1):
+        r0 = bounds[b] - 1
+        r1 = bounds[b + 1]
+        if r0 >= 0:
+            edge[b, 0, :] = qx[r0, :]
+        if r1 < ny:
+            edge[b, 1, :] = qx[r1, :]
+
+
+@njit(fastmath=_FASTMATH, cache=True, inline="always")
+def _y_face(i, j, h, z, n2, qy_old, qx_a, qx_b, fric2d, c):
+    """New flux and flow depth of the y face between rows ``i`` and ``i + 1``, column ``j``.
+
+    ``qx_a``, ``qx_b``: the old x-fluxes of rows ``i`` and ``i + 1`` (for 2D friction).
+    """
+    half = c[C_HALF]
+    za = z[i, j]
+    zb = z[i + 1, j]
+    ea = za + h[i, j]
+    eb = zb + h[i + 1, j]
+    hf = max(ea, eb) - max(za, zb)
+    qo = qy_old[i + 1, j]
+    qt = c[C_THETA] * qo + c[C_HALF_1M_THETA] * (qy_old[i, j] + qy_old[i + 2, j])
+    if fric2d:
+        qa = half * half * (qx_a[j] + qx_a[j + 1] + qx_b[j] + qx_b[j + 1])
+        qf = np.sqrt(qo * qo + qa * qa)
+    else:
+        qf = abs(qo)
+    n2f = half * (n2[i, j] + n2[i + 1, j])
+    return _face_flux(qt, qo, qf, ea, eb, hf, n2f, c), hf
 
 
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
-def flux_step(h, z, n2, qx, qy_old, qy_new, scratch, lo, hi, bounds, c):
-    """Pass 1: new fluxes on all interior faces.
+def flux_step(
+    h, z, n2, qx, qy_old, qy_new, scratch, edge, lo, hi, bounds, fric2d, max_v, speed_out,
+    write_speed, c,
+):  # fmt: skip
+    """Pass 1: new fluxes on all interior faces, and the speed of the flow over the step.
 
     Parameters
     ----------
@@ -149,25 +205,62 @@ def flux_step(h, z, n2, qx, qy_old, qy_new, scratch, lo, hi, bounds, c):
         x-fluxes (m²/s), updated in place (interior faces only).
     qy_old, qy_new : ndarray (ny + 1, nx)
         y-fluxes (m²/s) before the step (read) and after it (interior faces written).
-    scratch : ndarray (nblocks, nx + 1)
-        One row of working space per block.
+    scratch : ndarray (nblocks, 4, nx + 1)
+        Four rows of working space per block.
+    edge : ndarray (nblocks, 2, nx + 1)
+        From :func:`copy_edge_rows`.
     lo, hi : ndarray (ny,) int64
         Per row, the columns ``[lo, hi)`` outside which the row and its neighbours have been
         dry (depth below threshold) for two steps: fluxes there are zero and stay zero.
     bounds : ndarray (nblocks + 1,) int64
         Row blocks from :func:`row_blocks`.
+    fric2d : bool
+        Friction on the norm of the flux vector, ``sqrt(q² + q̄⊥²)`` with ``q̄⊥`` the mean of
+        the four old transverse fluxes around the face (LISFLOOD-FP's 2D friction); else on
+        ``|q|``.
+    max_v : ndarray (ny, nx)
+        Running maximum speed (m/s), updated in place.
+    speed_out : ndarray (ny, nx)
+        Output when ``write_speed``: the speed (m/s).
     c : ndarray (N_CONSTANTS,)
         Constants in the arrays' dtype.
+
+    Notes
+    -----
+    The speed of a face is its new flux over its flow depth ``h_f`` (LISFLOOD-FP's ``Vx``,
+    ``Vy``; 0 where ``h_f`` is below the flow depth; faces on the domain edge take their old
+    flux over the cell's depth); a cell's ``(u, v)`` is the mean over its two x faces and its
+    two y faces, for the cells at or above the flow depth (0 elsewhere). A film of water at a
+    wet front thus moves at the speed of the water crossing its faces, not at a flux divided
+    by the film's depth. Per row ``i``, the y faces below it are done first, while the row's
+    old x-fluxes are still in ``qx``, then the row's own x faces from a copy of the old ones;
+    the first row of each block also works out the y face above it (as the block before does).
     """
     ny, nx = h.shape
     theta = c[C_THETA]
     wgt = c[C_HALF_1M_THETA]
     half = c[C_HALF]
+    quarter = half * half
+    zero = c[C_ZERO]
+    thresh = c[C_THRESH]
     for b in prange(bounds.size - 1):
-        row = scratch[b]
+        row = scratch[b, 0]
+        ux = scratch[b, 3]
         for i in range(bounds[b], bounds[b + 1]):
             a = lo[i]
             e = hi[i]
+            vb = scratch[b, 1 + (i & 1)]
+            va = scratch[b, 2 - (i & 1)]
+            # velocities on the y faces above the row: from the last row, or worked out here
+            # at a block's first row
+            if i == bounds[b]:
+                for j in range(a, e):
+                    if i == 0:
+                        hc = h[0, j]
+                        va[j] = qy_old[0, j] / hc if hc >= thresh else zero
+                    else:
+                        q, hf = _y_face(i - 1, j, h, z, n2, qy_old, edge[b, 0], qx[i], fric2d, c)
+                        va[j] = q / hf if hf >= thresh else zero
             # x faces of row i, j in [max(a, 1), min(e, nx - 1)]: old values from a copy.
             ja = max(a, 1)
             je = min(e, nx - 1)
@@ -175,6 +268,20 @@ def flux_step(h, z, n2, qx, qy_old, qy_new, scratch, lo, hi, bounds, c):
                 ja, je = 1, 0
             for j in range(ja - 1, je + 2):
                 row[j] = qx[i, j]
+            # y faces between rows i and i + 1 (row i's x-fluxes are still the old ones).
+            if i + 1 < ny:
+                a2 = min(a, lo[i + 1])
+                e2 = max(e, hi[i + 1])
+                qn = edge[b, 1] if i + 1 == bounds[b + 1] else qx[i + 1]
+                qi = qx[i]
+                for j in range(a2, e2):
+                    q, hf = _y_face(i, j, h, z, n2, qy_old, qi, qn, fric2d, c)
+                    qy_new[i + 1, j] = q
+                    vb[j] = q / hf if hf >= thresh else zero
+            else:
+                for j in range(a, e):
+                    hc = h[i, j]
+                    vb[j] = qy_old[ny, j] / hc if hc >= thresh else zero
             for j in range(ja, je + 1):
                 za = z[i, j - 1]
                 zb = z[i, j]
@@ -183,22 +290,33 @@ def flux_step(h, z, n2, qx, qy_old, qy_new, scratch, lo, hi, bounds, c):
                 hf = max(ea, eb) - max(za, zb)
                 qo = row[j]
                 qt = theta * qo + wgt * (row[j - 1] + row[j + 1])
+                if fric2d:
+                    qa = quarter * (qy_old[i, j - 1] + qy_old[i, j] + qy_old[i + 1, j - 1]
+                                    + qy_old[i + 1, j])  # fmt: skip
+                    qf = np.sqrt(qo * qo + qa * qa)
+                else:
+                    qf = abs(qo)
                 n2f = half * (n2[i, j - 1] + n2[i, j])
-                qx[i, j] = _face_flux(qt, abs(qo), ea, eb, hf, n2f, c)
-            # y face between rows i and i + 1.
-            if i + 1 < ny:
-                a2 = min(a, lo[i + 1])
-                e2 = max(e, hi[i + 1])
-                for j in range(a2, e2):
-                    za = z[i, j]
-                    zb = z[i + 1, j]
-                    ea = za + h[i, j]
-                    eb = zb + h[i + 1, j]
-                    hf = max(ea, eb) - max(za, zb)
-                    qo = qy_old[i + 1, j]
-                    qt = theta * qo + wgt * (qy_old[i, j] + qy_old[i + 2, j])
-                    n2f = half * (n2[i, j] + n2[i + 1, j])
-                    qy_new[i + 1, j] = _face_flux(qt, abs(qo), ea, eb, hf, n2f, c)
+                q = _face_flux(qt, qo, qf, ea, eb, hf, n2f, c)
+                qx[i, j] = q
+                ux[j] = q / hf if hf >= thresh else zero
+            # speed of the cells at or above the flow depth (the rest of the row has none)
+            if a < e:
+                if a == 0:
+                    hc = h[i, 0]
+                    ux[0] = row[0] / hc if hc >= thresh else zero
+                if e == nx:
+                    hc = h[i, nx - 1]
+                    ux[nx] = row[nx] / hc if hc >= thresh else zero
+            for j in range(a, e):
+                u = half * (ux[j] + ux[j + 1])
+                v = half * (va[j] + vb[j])
+                sp = np.sqrt(u * u + v * v) if h[i, j] >= thresh else zero
+                max_v[i, j] = max(max_v[i, j], sp)
+                ux[j] = sp
+            if write_speed:
+                for j in range(nx):
+                    speed_out[i, j] = ux[j] if a <= j < e else zero
 
 
 @njit(fastmath=_FASTMATH, cache=True)
@@ -374,13 +492,13 @@ def _int_bits_impl(x):
 
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
 def depth_step(
-    h, qx, qy_in, qy_out, s, ones, max_h, max_v, arrival, ext_lo, ext_hi, lo, hi, row_hmax,
-    row_hsum, row_out, t_end, speed_out, write_speed, scratch, bounds, cr_lo, cr_hi, c,
+    h, qx, qy_in, qy_out, s, ones, max_h, arrival, ext_lo, ext_hi, lo, hi, row_hmax, row_hsum,
+    row_out, t_end, bounds, cr_lo, cr_hi, c,
 ):  # fmt: skip
-    """Pass 3: limit the fluxes, update depths, track maxima, arrival and wet extents.
+    """Pass 3: limit the fluxes, update depths, track maximum depth, arrival and wet extents.
 
     Only the columns ``[cr_lo, cr_hi)`` of each row (from :func:`source_step`) can change;
-    outside them the depth stays, the faces carry no flow and the speed is 0.
+    outside them the depth stays and the faces carry no flow.
 
     Parameters
     ----------
@@ -394,8 +512,8 @@ def depth_step(
         Outflow factors from :func:`source_step`.
     ones : ndarray (nx,)
         Ones: the factor of the world outside the domain.
-    max_h, max_v, arrival : ndarray (ny, nx)
-        Running maximum depth (m), maximum speed (m/s) and first time (s) the depth exceeded
+    max_h, arrival : ndarray (ny, nx)
+        Running maximum depth (m) and first time (s) the depth exceeded
         ``c[C_ARRIVAL]`` (``inf`` until then); updated in place.
     ext_lo, ext_hi : ndarray (ny,) int64
         Per row, the columns ``[ext_lo, ext_hi)`` spanning the cells at or above the flow
@@ -409,27 +527,21 @@ def depth_step(
         shows instability) and the boundary outflow (m² over the step, positive out).
     t_end : float
         Time at the end of the step (s), in the arrays' dtype.
-    speed_out : ndarray (ny, nx)
-        Output when ``write_speed``: the speed at the end of the step (m/s).
-    scratch : ndarray (nblocks, nx + 1)
-        One row of working space per block of rows (``bounds``, see :func:`row_blocks`).
+    bounds : ndarray (nblocks + 1,) int64
+        Row blocks from :func:`row_blocks`.
 
     Notes
     -----
-    The speed of a cell is its face fluxes averaged to the centre, divided by the larger of
-    its depths before and after the step: a cell that drains in one step keeps the speed of
-    the water that left it instead of a huge flux over a film of water. Cells below the flow
-    depth have speed 0. The cell loop is split in two loops of few arrays each so both
+    The speed is not tracked here: :func:`flux_step` takes it from the fluxes and depths at
+    the start of the next step. The cell loop is split in two loops of few arrays each so both
     vectorise.
     """
     ny, nx = h.shape
     k = c[C_DT] * c[C_INV_DX]
     thresh = c[C_THRESH]
     zero = c[C_ZERO]
-    half = c[C_HALF]
     arrival_depth = c[C_ARRIVAL]
     for b in prange(bounds.size - 1):
-        vrow = scratch[b]
         for i in range(bounds[b], bounds[b + 1]):
             ca = cr_lo[i]
             ce = cr_hi[i]
@@ -457,16 +569,9 @@ def depth_step(
             for j in range(ca, ce):
                 qt = qy_in[i, j]
                 qt = qt * (s_up[j] if qt > zero else s_i[j])
-                qb = qy_out[i + 1, j]
-                ql = qx[i, j]
-                qr = qx[i, j + 1]
-                h0 = h[i, j]
-                hn = h0 + k * (ql - qr + qt - qb)
+                hn = h[i, j] + k * (qx[i, j] - qx[i, j + 1] + qt - qy_out[i + 1, j])
                 hn = zero if hn < zero else hn  # keeps a NaN, for the instability check
                 h[i, j] = hn
-                u = half * (ql + qr)
-                v = half * (qt + qb)
-                vrow[j] = np.sqrt(u * u + v * v) / max(h0, hn) if hn >= thresh else zero
             hbits = int_bits(zero)
             hsum = zero
             for j in range(ca, ce):
@@ -474,12 +579,8 @@ def depth_step(
                 hsum += hn
                 hbits = max(hbits, int_bits(hn))
                 max_h[i, j] = max(max_h[i, j], hn)
-                max_v[i, j] = max(max_v[i, j], vrow[j])
                 a = arrival[i, j]
                 arrival[i, j] = t_end if (hn > arrival_depth and t_end < a) else a
-            if write_speed:
-                for j in range(nx):
-                    speed_out[i, j] = vrow[j] if ca <= j < ce else zero
             first = nx
             last = -1
             for j in range(ca, ce):
@@ -506,19 +607,50 @@ def depth_step(
             row_out[i] = out * c[C_DT]
 
 
-@njit(parallel=True, fastmath=_FASTMATH, cache=True)
-def speed_field(h, qx, qy, thresh, out):
-    """Speed at cell centres (m/s): face fluxes averaged to the centre, divided by depth.
+@njit(cache=True, inline="always")
+def _face_velocity(q, za, zb, ha, hb, thresh):
+    hf = max(za + ha, zb + hb) - max(za, zb)
+    return q / hf if hf >= thresh else 0.0
 
-    Cells shallower than ``thresh`` (m) get 0.
+
+@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+def speed_field(h, z, qx, qy, thresh, out):
+    """Speed at cell centres (m/s) from the velocities on the faces.
+
+    Each face's velocity is its flux over its flow depth ``h_f`` (0 where ``h_f`` is below
+    ``thresh``; on the domain edge the cell's depth stands for ``h_f``), as LISFLOOD-FP's
+    ``Vx``/``Vy``; the cell's ``(u, v)`` is the mean of its two x faces and of its two y faces.
+    A film of water at a wet front next to deep water thus moves at the speed of the water
+    crossing its faces, not at a flux divided by the film's own depth. Cells shallower than
+    ``thresh`` (m) get 0.
     """
     ny, nx = h.shape
     for i in prange(ny):
         for j in range(nx):
-            u = 0.5 * (qx[i, j] + qx[i, j + 1])
-            v = 0.5 * (qy[i, j] + qy[i + 1, j])
-            hh = h[i, j]
-            out[i, j] = np.sqrt(u * u + v * v) / hh if hh >= thresh else 0.0
+            hc = h[i, j]
+            if hc < thresh:
+                out[i, j] = 0.0
+                continue
+            zc = z[i, j]
+            if j > 0:
+                ul = _face_velocity(qx[i, j], z[i, j - 1], zc, h[i, j - 1], hc, thresh)
+            else:
+                ul = qx[i, 0] / hc
+            if j + 1 < nx:
+                ur = _face_velocity(qx[i, j + 1], zc, z[i, j + 1], hc, h[i, j + 1], thresh)
+            else:
+                ur = qx[i, nx] / hc
+            if i > 0:
+                vt = _face_velocity(qy[i, j], z[i - 1, j], zc, h[i - 1, j], hc, thresh)
+            else:
+                vt = qy[0, j] / hc
+            if i + 1 < ny:
+                vb = _face_velocity(qy[i + 1, j], zc, z[i + 1, j], hc, h[i + 1, j], thresh)
+            else:
+                vb = qy[ny, j] / hc
+            u = 0.5 * (ul + ur)
+            v = 0.5 * (vt + vb)
+            out[i, j] = np.sqrt(u * u + v * v)
 
 
 @njit(parallel=True, cache=True)

@@ -44,7 +44,7 @@ def save_state(model: FloodModel, path: Path) -> None:
         "elevation": np.asarray(elev.values),
         "x": np.asarray(elev["x"].values),
         "y": np.asarray(elev["y"].values),
-        "manning": model._n,
+        "manning_squared": model._n2,
         "h": model._h,
         "qx": model._qx,
         "qy": model._qy,
@@ -56,6 +56,7 @@ def save_state(model: FloodModel, path: Path) -> None:
         "format": _FORMAT,
         "dtype": str(model.dtype),
         "theta": model.theta,
+        "friction": model.friction,
         "alpha": model.alpha,
         "flow_depth": model.flow_depth,
         "arrival_depth": model.arrival_depth,
@@ -116,12 +117,16 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
         )
         if meta["crs"] is not None:
             elev = elev.rio.write_crs(meta["crs"])
-        n = xr.DataArray(arrays["manning"], coords=elev.coords, dims=("y", "x"))
+        # the model keeps only n² (in its dtype): restored exactly below
+        n2 = arrays.get("manning_squared")
+        n_values = np.sqrt(n2.astype(np.float64)) if n2 is not None else arrays["manning"]
+        n = xr.DataArray(n_values, coords=elev.coords, dims=("y", "x"))
         model = cls(
             elev,
             manning=n,
             dtype=meta["dtype"],
             theta=meta["theta"],
+            friction=meta.get("friction", "1d"),
             alpha=meta["alpha"],
             flow_depth=meta["flow_depth"],
             arrival_depth=meta["arrival_depth"],
@@ -137,6 +142,8 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             ("arrival", "_arrival"),
         ):
             getattr(model, attr)[...] = arrays[name]
+        if n2 is not None:
+            model._n2[...] = n2
         model._t = float(meta["t"])
         model._steps = int(meta["steps"])
         model._start = None if meta["start"] is None else np.datetime64(meta["start"], "ns")

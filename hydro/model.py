@@ -103,6 +103,17 @@ class FloodModel:
         that need round-off below 1e-7.
     theta : float
         de Almeida's weighting (0 < theta <= 1); 1 is the plain Bates et al. (2010) scheme.
+        As in LISFLOOD-FP, a face whose weighted update would run against the water-surface
+        drop takes the plain update with its own old flux instead, which keeps 0.7 stable on
+        steep ground and over deep water.
+    friction : {"2d", "1d"}
+        What the Manning friction of a face acts on: "2d" the norm of the flux vector,
+        ``sqrt(q² + q̄⊥²)`` with ``q̄⊥`` the mean of the four transverse fluxes around the face
+        (LISFLOOD-FP's 2D friction option); "1d" the face-normal flux ``|q|`` alone (the
+        original scheme), which underestimates the friction of flow that crosses the grid at
+        an angle. "2d" (the default) brings EA Test 4's peak depths at 10 m cells to within
+        2 % of LISFLOOD-FP's 1 m reference (against up to 6 % low with "1d"), for about 10 %
+        more time per step.
     alpha : float
         Courant number of the adaptive time step (0 < alpha <= 1).
     flow_depth : float
@@ -136,6 +147,7 @@ class FloodModel:
         dtype: str = "float32",
         theta: float = 0.7,
         alpha: float = 0.7,
+        friction: object = "2d",  # "2d" | "1d"; object while twin passes **dict[str, float]
         flow_depth: float = 1e-3,
         arrival_depth: float = 0.1,
         max_dt: float = 10.0,
@@ -146,6 +158,8 @@ class FloodModel:
             problems.append(f"dtype must be 'float32' or 'float64', got {dtype!r}")
         if not 0.0 < theta <= 1.0:
             problems.append(f"theta must be in (0, 1], got {theta}")
+        if friction not in ("2d", "1d"):
+            problems.append(f"friction must be '2d' or '1d', got {friction!r}")
         if not 0.0 < alpha <= 1.0:
             problems.append(f"alpha must be in (0, 1], got {alpha}")
         if not flow_depth > 0.0:
@@ -162,15 +176,20 @@ class FloodModel:
         self.dtype = np.dtype(dtype)
         self.theta = float(theta)
         self.alpha = float(alpha)
+        self.friction = str(friction)
         self.flow_depth = float(flow_depth)
         self.arrival_depth = float(arrival_depth)
         self.max_dt = float(max_dt)
         self.max_depth = float(max_depth)
-        self._n = self._manning_grid(manning)
         ny, nx = self.grid.shape
         dt_ = self.dtype
         self._z = z.astype(dt_)
-        self._n2 = (self._n * self._n).astype(dt_)
+        del z
+        # only n² is kept, in the state's dtype (see manning_squared)
+        n = self._manning_grid(manning)  # may be the caller's own array: not in place
+        self._n2 = np.empty((ny, nx), dt_)
+        np.multiply(n, n, out=self._n2)
+        del n
         self._h = np.zeros((ny, nx), dt_)
         self._qx = np.zeros((ny, nx + 1), dt_)
         self._qy = np.zeros((ny + 1, nx), dt_)
@@ -331,6 +350,18 @@ class FloodModel:
         self._h[...] = h
 
     # ----------------------------------------------------------------- state
+    @property
+    def courant(self) -> float:
+        """The Courant number the time step uses: ``min(alpha, sqrt(theta / 2))``.
+
+        ``sqrt(theta / 2)`` is the stability limit of the theta-weighted scheme in 2D without
+        friction (von Neumann analysis of the linearised scheme: the odd-even mode grows
+        beyond it, by a factor 2.3 per step at theta = alpha = 0.7); friction raises the limit,
+        which is why shallow floodplain flows get away with more, but deep, smooth water
+        (a lagoon, the sea) does not.
+        """
+        return min(self.alpha, math.sqrt(0.5 * self.theta))
+
     @property
     def time(self) -> float:
         """Model time: seconds elapsed since the start of the first run."""
@@ -521,7 +552,9 @@ class FloodModel:
         ones = np.ones(nx, dt_)
         nblocks = min(ny, 4 * numba.get_num_threads())
         bounds = K.row_blocks(ny, nblocks)
-        scratch = np.zeros((bounds.size - 1, nx + 1), dt_)
+        scratch = np.zeros((bounds.size - 1, 4, nx + 1), dt_)
+        edge = np.zeros((bounds.size - 1, 2, nx + 1), dt_)
+        fric2d = self.friction == "2d"
         ext_lo = np.empty(ny, np.int64)
         ext_hi = np.empty(ny, np.int64)
         K.wet_extent(h, dt_.type(self.flow_depth), ext_lo, ext_hi)
@@ -575,6 +608,7 @@ class FloodModel:
         if self._steps == 0 and self._t == 0.0:
             self._balance.storage0_m3 = K.depth_sum(h) * area
         hmax = float(h.max())
+        courant = self.courant
         thresh = dt_.type(self.flow_depth)
         t = self._t
         k_out = 0
@@ -585,16 +619,16 @@ class FloodModel:
         wall0 = _time.perf_counter()
 
         def snapshot(k: int) -> None:
-            # the speed of a snapshot after a step is written by depth_step itself
+            # the speed of a snapshot after a step is written by flux_step itself
             np.copyto(outputs["depth"][k], h)
             np.add(z, h, out=outputs["wse"][k])
 
         snapshot(0)
-        K.speed_field(h, qx, qy, thresh, outputs["speed"][0])
+        K.speed_field(h, z, qx, qy, thresh, outputs["speed"][0])
         k_out = 1
         while k_out < nout:
             t_next = out_times[k_out]
-            dt = self.alpha * dx / math.sqrt(g * hmax) if hmax > 0 else self.max_dt
+            dt = courant * dx / math.sqrt(g * hmax) if hmax > 0 else self.max_dt
             dt = min(dt, self.max_dt)
             landing = t + dt >= t_next
             if landing:
@@ -623,7 +657,11 @@ class FloodModel:
                 rain0 = rain1 = empty
                 w = 0.0
             # 1. fluxes
-            K.flux_step(h, z, n2, qx, qy, qy_b, scratch, lo, hi, bounds, c)
+            K.copy_edge_rows(qx, bounds, edge)
+            K.flux_step(
+                h, z, n2, qx, qy, qy_b, scratch, edge, lo, hi, bounds, fric2d, self._max_v,
+                outputs["speed"][k_out], landing, c,
+            )  # fmt: skip
             for code, kind, b in edges:
                 level = b.level.at(tm) if b.level is not None else 0.0
                 if code < 2:
@@ -644,11 +682,9 @@ class FloodModel:
             )  # fmt: skip
             # 3. depths
             t_end = t_next if landing else t + dt
-            speed_out = outputs["speed"][k_out]
             K.depth_step(
-                h, qx, qy_b, qy, s, ones, self._max_h, self._max_v, self._arrival, ext_lo,
-                ext_hi, lo, hi, row_hmax, row_hsum, row_out, dt_.type(t_end), speed_out, landing,
-                scratch, bounds, cr_lo, cr_hi, c,
+                h, qx, qy_b, qy, s, ones, self._max_h, self._arrival, ext_lo, ext_hi, lo, hi,
+                row_hmax, row_hsum, row_out, dt_.type(t_end), bounds, cr_lo, cr_hi, c,
             )  # fmt: skip
             steps += 1
             hmax = float(row_hmax.max().view(dt_))
@@ -724,7 +760,7 @@ class FloodModel:
         ny, nx = self.grid.shape
         return (
             f"FloodModel({ny}×{nx} cells of {self.grid.dx:g} m, {self.dtype}, t={self._t:g} s, "
-            f"theta={self.theta}, alpha={self.alpha})"
+            f"theta={self.theta}, alpha={self.alpha}, friction={self.friction!r})"
         )
 
 

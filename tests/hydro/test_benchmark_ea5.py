@@ -50,12 +50,9 @@ def test_depths_finite_and_non_negative(
 
 
 def test_no_blow_up_in_speeds(run: tuple[xr.Dataset, dict[str, float], xr.DataArray]) -> None:
-    # the flood runs at a few m/s; a handful of cells reach 20-26 m/s (films at the wet front
-    # on steep ground, and a passing checkerboard at the breach during the 300 m3/s peak into
-    # one 20 m cell); an instability would give hundreds
+    # the flood runs at a few m/s down the steep valley
     result, _, _ = run
-    assert float(result.max_speed.max()) < 50.0
-    assert float(result.speed.where(result.depth >= 0.1).quantile(0.99)) < 8.0
+    assert float(result.speed.where(result.depth >= 0.1).quantile(0.99)) < 7.0
 
 
 def test_volume_balance(run: tuple[xr.Dataset, dict[str, float], xr.DataArray]) -> None:
@@ -76,16 +73,20 @@ def test_flood_reaches_down_the_valley(
     assert (at_points > 0.5).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "solver defect (reported): odd-even water-surface oscillation of ~8 m in the steep "
-        "valley below the breach at alpha = 0.7 (1 m at alpha = 0.5); remove this mark when "
-        "the time step or the flux update damps it"
-    ),
-)
 def test_water_surface_has_no_checkerboard(
     run: tuple[xr.Dataset, dict[str, float], xr.DataArray],
 ) -> None:
+    # The odd-even oscillation of the water surface this run used to show (up to 8.2 m, and
+    # growing as the flood went on) came from a time step beyond the 2D stability limit of
+    # the theta scheme (FloodModel.courant). What is left, about 0.7 m every 300 s, is the
+    # roughness of a shallow flood over a steep valley, as at alpha = 0.5.
     result, _, dem = run
-    assert checkerboard_m(result, dem) < 2.0
+    per_snapshot = [checkerboard_m(result.isel(time=[k]), dem) for k in range(result.sizes["time"])]
+    assert max(per_snapshot) < 1.0, per_snapshot
+
+
+def test_speeds_stay_physical(run: tuple[xr.Dataset, dict[str, float], xr.DataArray]) -> None:
+    # face velocities (q / h_f) averaged to the cell: no spikes in films at the wet front
+    result, _, _ = run
+    assert float(result.max_speed.max()) < 10.0
+    assert float(result.speed.max()) < 10.0

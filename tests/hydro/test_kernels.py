@@ -30,27 +30,73 @@ def test_fast_cbrt_to_full_precision(dtype: type, max_ulp: float) -> None:
     assert rel.max() <= max_ulp * np.finfo(dtype).eps
 
 
-def _reference_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type: ignore[no-untyped-def]
-    """One step of the scheme in plain NumPy, closed edges (float64)."""
+def _speed(h, z, qx, qy, qx_edge, qy_edge, thresh):  # type: ignore[no-untyped-def]
+    """Speed at cell centres from the face velocities q / h_f (edges: old flux / the depth)."""
+    eta = z + h
+
+    def vel(q, ea, eb, za, zb):  # type: ignore[no-untyped-def]
+        hf = np.maximum(ea, eb) - np.maximum(za, zb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(hf >= thresh, q / hf, 0.0)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vx = np.concatenate(
+            [
+                np.where(h[:, :1] >= thresh, qx_edge[:, :1] / h[:, :1], 0.0),
+                vel(qx[:, 1:-1], eta[:, :-1], eta[:, 1:], z[:, :-1], z[:, 1:]),
+                np.where(h[:, -1:] >= thresh, qx_edge[:, -1:] / h[:, -1:], 0.0),
+            ],
+            axis=1,
+        )
+        vy = np.concatenate(
+            [
+                np.where(h[:1] >= thresh, qy_edge[:1] / h[:1], 0.0),
+                vel(qy[1:-1], eta[:-1], eta[1:], z[:-1], z[1:]),
+                np.where(h[-1:] >= thresh, qy_edge[-1:] / h[-1:], 0.0),
+            ],
+            axis=0,
+        )
+    u = 0.5 * (vx[:, :-1] + vx[:, 1:])
+    v = 0.5 * (vy[:-1] + vy[1:])
+    return np.where(h >= thresh, np.sqrt(u * u + v * v), 0.0)
+
+
+def _reference_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin, fric2d=False):  # type: ignore[no-untyped-def]
+    """One step of the scheme in plain NumPy, closed edges (float64).
+
+    Returns the new depths and fluxes, and the speed over the step (new fluxes over the flow
+    depths at the start).
+    """
     h = h.copy()
     qx = qx.copy()
     qy = qy.copy()
+    qx0, qy0 = qx.copy(), qy.copy()
+    # the transverse old fluxes around each interior face (LISFLOOD-FP's 2D friction)
+    qy_at_x = 0.25 * (qy[:-1, :-1] + qy[:-1, 1:] + qy[1:, :-1] + qy[1:, 1:])
+    qx_at_y = 0.25 * (qx[:-1, :-1] + qx[:-1, 1:] + qx[1:, :-1] + qx[1:, 1:])
 
-    def face(za, zb, ha, hb, qo, ql, qr, n2a, n2b):  # type: ignore[no-untyped-def]
+    def face(za, zb, ha, hb, qo, ql, qr, n2a, n2b, qt_other):  # type: ignore[no-untyped-def]
         ea, eb = za + ha, zb + hb
         hf = np.maximum(ea, eb) - np.maximum(za, zb)
         qt = theta * qo + 0.5 * (1 - theta) * (ql + qr)
         hs = np.maximum(hf, thresh)
-        new = (qt - G * hs * dt * (eb - ea) / dx) / (
-            1 + G * dt * 0.5 * (n2a + n2b) * np.abs(qo) / hs ** (7 / 3)
-        )
+        qf = np.sqrt(qo**2 + qt_other**2) if fric2d else np.abs(qo)
+        den = 1 + G * dt * 0.5 * (n2a + n2b) * qf / hs ** (7 / 3)
+        drive = G * hs * dt * (eb - ea) / dx
+        new = (qt - drive) / den
+        # LISFLOOD-FP: a theta-weighted flux against the water-surface drop falls back to
+        # the plain Bates et al. (2010) update with the face's own old flux
+        new = np.where(new * (ea - eb) < 0, (qo - drive) / den, new)
         return np.where(hf >= thresh, new, 0.0)
 
     qx[:, 1:-1] = face(
         z[:, :-1], z[:, 1:], h[:, :-1], h[:, 1:], qx[:, 1:-1], qx[:, :-2], qx[:, 2:],
-        n2[:, :-1], n2[:, 1:],
+        n2[:, :-1], n2[:, 1:], qy_at_x,
     )  # fmt: skip
-    qy[1:-1, :] = face(z[:-1], z[1:], h[:-1], h[1:], qy[1:-1], qy[:-2], qy[2:], n2[:-1], n2[1:])
+    qy[1:-1, :] = face(
+        z[:-1], z[1:], h[:-1], h[1:], qy[1:-1], qy[:-2], qy[2:], n2[:-1], n2[1:], qx_at_y
+    )
+    speed = _speed(h, z, qx, qy, qx0, qy0, thresh)
     h += rain * dt
     out = (
         np.maximum(qx[:, 1:], 0) - np.minimum(qx[:, :-1], 0)
@@ -61,10 +107,10 @@ def _reference_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # t
     qx[:, 1:-1] *= np.where(qx[:, 1:-1] > 0, s[:, :-1], s[:, 1:])
     qy[1:-1] *= np.where(qy[1:-1] > 0, s[:-1], s[1:])
     h = np.maximum(h + dt / dx * (qx[:, :-1] - qx[:, 1:] + qy[:-1] - qy[1:]), 0.0)
-    return h, qx, qy
+    return h, qx, qy, speed
 
 
-def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type: ignore[no-untyped-def]
+def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin, fric2d=False, nblocks=3):  # type: ignore[no-untyped-def]
     ny, nx = h.shape
     h, qx, qy = h.copy(), qx.copy(), qy.copy()
     qy_b = qy.copy()
@@ -72,11 +118,18 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     c[K.C_G], c[K.C_DT], c[K.C_INV_DX] = G, dt, 1 / dx
     c[K.C_THETA], c[K.C_HALF_1M_THETA], c[K.C_THRESH] = theta, 0.5 * (1 - theta), thresh
     c[K.C_ZERO], c[K.C_ONE], c[K.C_HALF], c[K.C_MARGIN] = 0, 1, 0.5, margin
-    bounds = K.row_blocks(ny, 3)
-    scratch = np.zeros((bounds.size - 1, nx + 1))
+    bounds = K.row_blocks(ny, nblocks)
+    scratch = np.zeros((bounds.size - 1, 4, nx + 1))
+    edge = np.zeros((bounds.size - 1, 2, nx + 1))
     lo = np.zeros(ny, np.int64)
     hi = np.full(ny, nx, np.int64)
-    K.flux_step(h, z, n2, qx, qy, qy_b, scratch, lo, hi, bounds, c)
+    max_v = np.zeros_like(h)
+    K.copy_edge_rows(qx, bounds, edge)
+    speed = np.full_like(h, np.nan)
+    K.flux_step(
+        h, z, n2, qx, qy, qy_b, scratch, edge, lo, hi, bounds, fric2d, max_v, speed, True, c
+    )
+    np.testing.assert_array_equal(speed, max_v)
     s = np.empty_like(h)
     e = np.zeros((0, 0))
     rows = [np.zeros(ny) for _ in range(5)]
@@ -87,10 +140,10 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     arrival = np.full_like(h, np.inf)
     c[K.C_ARRIVAL] = 0.1
     K.depth_step(
-        h, qx, qy_b, qy, s, np.ones(nx), big, big.copy(), arrival, lo.copy(), hi.copy(), lo, hi,
-        np.zeros(ny, np.int64), rows[3], rows[4], dt, big.copy(), True, scratch, bounds, *cr, c,
+        h, qx, qy_b, qy, s, np.ones(nx), big, arrival, lo.copy(), hi.copy(), lo, hi,
+        np.zeros(ny, np.int64), rows[3], rows[4], dt, bounds, *cr, c,
     )  # fmt: skip
-    return h, qx, qy
+    return h, qx, qy, max_v
 
 
 @given(
@@ -99,8 +152,10 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin):  # type
     dt=st.floats(0.01, 2.0),
     theta=st.floats(0.5, 1.0),
     rain=st.sampled_from([0.0, 1e-5]),
+    fric2d=st.booleans(),
+    nblocks=st.integers(1, 4),
 )
-def test_one_step_matches_numpy_reference(shape, seed, dt, theta, rain) -> None:  # type: ignore[no-untyped-def]
+def test_one_step_matches_numpy_reference(shape, seed, dt, theta, rain, fric2d, nblocks) -> None:  # type: ignore[no-untyped-def]
     ny, nx = shape
     rng = np.random.default_rng(seed)
     dx = 5.0
@@ -111,9 +166,9 @@ def test_one_step_matches_numpy_reference(shape, seed, dt, theta, rain) -> None:
     qy = rng.normal(0, 0.5, (ny + 1, nx))
     qx[:, [0, -1]] = 0
     qy[[0, -1], :] = 0
-    args = (h, z, n2, qx, qy, dt, dx, theta, 1e-3, rain, 1 - 1e-12)
+    args = (h, z, n2, qx, qy, dt, dx, theta, 1e-3, rain, 1 - 1e-12, fric2d)
     ref = _reference_step(*args)
-    got = _kernel_step(*args)
+    got = _kernel_step(*args, nblocks=nblocks)
     for r, g in zip(ref, got, strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
     assert np.all(got[0] >= 0)
@@ -128,6 +183,7 @@ def test_limiter_never_leaves_negative_depth(h, dt) -> None:  # type: ignore[no-
     qy = rng.normal(0, 50, (6, 6))
     qx[:, [0, -1]] = 0
     qy[[0, -1], :] = 0
-    h1, _, _ = _kernel_step(h, z, np.full_like(h, 1e-4), qx, qy, dt, 1.0, 1.0, 1e-3, 0.0, 1 - 1e-12)
+    n2 = np.full_like(h, 1e-4)
+    h1, _, _, _ = _kernel_step(h, z, n2, qx, qy, dt, 1.0, 1.0, 1e-3, 0.0, 1 - 1e-12)
     assert np.all(h1 >= 0)
     assert h1.sum() == pytest.approx(h.sum(), rel=1e-12, abs=1e-12)

@@ -42,6 +42,8 @@ def test_wrong_dims_and_types(dem) -> None:
         FloodModel(dem, dtype="float16")
     with pytest.raises(HydroError, match="theta"):
         FloodModel(dem, theta=0.0)
+    with pytest.raises(HydroError, match="friction must be '2d' or '1d'"):
+        FloodModel(dem, friction="2D")
     with pytest.raises(HydroError, match="units"):
         FloodModel(dem.assign_attrs(units="ft"))
 

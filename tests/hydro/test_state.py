@@ -71,3 +71,15 @@ def test_load_state_refuses_other_files(tmp_path) -> None:
     np.savez(tmp_path / "other.npz", a=np.zeros(3))
     with pytest.raises(HydroError, match=r"not a hydro\.FloodModel state"):
         FloodModel.load_state(tmp_path / "other.npz")
+
+
+def test_state_keeps_friction_and_manning_exactly(make_dem, tmp_path) -> None:
+    rng = np.random.default_rng(5)
+    dem = make_dem(rng.uniform(0, 1, (6, 7)))
+    n = xr.DataArray(rng.uniform(0.01, 0.1, (6, 7)), coords=dem.coords, dims=dem.dims)
+    model = FloodModel(dem, manning=n, dtype="float32", friction="1d", theta=0.8)
+    model.save_state(tmp_path / "s.npz")
+    back = FloodModel.load_state(tmp_path / "s.npz")
+    assert (back.friction, back.theta, back.dtype) == ("1d", 0.8, np.dtype("float32"))
+    np.testing.assert_array_equal(back._n2, model._n2)
+    np.testing.assert_allclose(model._n2, n.values**2, rtol=1e-6)
