@@ -3,6 +3,7 @@
 Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or api.
 """
 
+from hydro import _env  # noqa: F401  (first: OMP_WAIT_POLICY before numba starts threads)
 from hydro._errors import HydroError
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
