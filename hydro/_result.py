@@ -11,7 +11,7 @@ import xarray as xr
 if TYPE_CHECKING:
     from hydro.model import FloodModel
 
-__all__ = ["VARIABLE_ATTRS", "build_result"]
+__all__ = ["COORD_ATTRS", "VARIABLE_ATTRS", "build_result"]
 
 #: CF attributes of each result variable. "flood_water_thickness" and "flood_water_speed" are
 #: CF standard names for water over normally dry land; the water-surface elevation is
@@ -48,8 +48,28 @@ VARIABLE_ATTRS: dict[str, dict[str, str]] = {
         "units": "s",
         "long_name": "time since model start when the depth first exceeded the arrival depth "
         "(NaN: never)",
+        # in the CF standard-name table since version 33 (the flood-simulation names)
+        "standard_name": "time_when_flood_water_rises_above_threshold",
     },
 }
+
+#: CF attributes given to the x / y coordinates where the elevation's lack them.
+COORD_ATTRS: dict[str, dict[str, str]] = {
+    "x": {
+        "standard_name": "projection_x_coordinate",
+        "long_name": "x coordinate of projection (cell centre)",
+        "units": "m",
+        "axis": "X",
+    },
+    "y": {
+        "standard_name": "projection_y_coordinate",
+        "long_name": "y coordinate of projection (cell centre)",
+        "units": "m",
+        "axis": "Y",
+    },
+}
+
+_NO_FILL = {"_FillValue": None}  # CF: coordinate variables hold no missing values
 
 
 def build_result(
@@ -57,10 +77,17 @@ def build_result(
 ) -> xr.Dataset:
     """Assemble the Dataset of one run from the model and its snapshot arrays."""
     elev = model._elevation
-    coords: dict[str, object] = {"y": elev["y"].copy(), "x": elev["x"].copy()}
+    coords: dict[str, object] = {}
+    for name in ("y", "x"):
+        coord = elev[name].copy()
+        for key, value in COORD_ATTRS[name].items():
+            coord.attrs.setdefault(key, value)
+        coords[name] = coord
     if model._start is not None:
         times = model._start + (out_times * 1e9).round().astype("timedelta64[ns]")
-        time = xr.DataArray(times, dims="time", attrs={"long_name": "time"})
+        time = xr.DataArray(
+            times, dims="time", attrs={"standard_name": "time", "long_name": "time", "axis": "T"}
+        )
     else:
         time = xr.DataArray(
             out_times.astype(np.float64),
@@ -82,6 +109,11 @@ def build_result(
     ds = xr.Dataset(data, coords=coords)
     for name, attrs in VARIABLE_ATTRS.items():
         ds[name].attrs.update(attrs)
+    datum = elev.attrs.get("vertical_datum") or elev.attrs.get("datum")
+    ds["wse"].attrs["vertical_datum"] = str(datum) if datum else "that of the input elevation"
+    ds["arrival_time"].attrs["comment"] = (
+        f"threshold: flood_water_thickness {model.arrival_depth:g} m (attribute arrival_depth_m)"
+    )
     balance = model.volume_balance
     ds.attrs.update(
         {
@@ -108,4 +140,6 @@ def build_result(
     crs = elev.rio.crs
     if crs is not None:
         ds = ds.rio.write_crs(crs)
+    for name in ("x", "y", "time"):
+        ds[name].encoding.update(_NO_FILL)
     return ds

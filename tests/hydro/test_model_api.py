@@ -168,3 +168,45 @@ def test_volume_balance_closes_with_inflow_loss_and_open_edges(make_dem) -> None
 def test_public_names() -> None:
     assert hydro.FloodModel is FloodModel
     assert "FloodModel" in hydro.__all__
+
+
+@pytest.mark.parametrize("start", [None, "2020-10-10T00:00"])
+def test_cf_coordinates_and_no_fill_value_on_them(make_dem, tmp_path, start) -> None:
+    import netCDF4
+
+    dem = make_dem(np.zeros((3, 4)), crs="EPSG:32648")
+    dem["x"].attrs["long_name"] = "easting"  # the elevation's own attributes are kept
+    model = FloodModel(dem.assign_attrs(vertical_datum="Hon Dau 1992"))
+    model.add_rain(100.0)
+    result = model.run(until=600, start=start)
+    assert result.x.attrs == {
+        "standard_name": "projection_x_coordinate", "long_name": "easting", "units": "m",
+        "axis": "X",
+    }  # fmt: skip
+    assert result.y.attrs["standard_name"] == "projection_y_coordinate"
+    assert (result.y.attrs["units"], result.y.attrs["axis"]) == ("m", "Y")
+    assert result.wse.attrs["vertical_datum"] == "Hon Dau 1992"
+    arrival = result.arrival_time.attrs
+    assert arrival["standard_name"] == "time_when_flood_water_rises_above_threshold"
+    assert "0.1 m" in arrival["comment"]
+    nc = tmp_path / "r.nc"
+    result.to_netcdf(nc, engine="netcdf4")
+    with netCDF4.Dataset(nc) as raw:
+        for name in ("x", "y", "time"):
+            assert "_FillValue" not in raw[name].ncattrs(), name
+        assert "_FillValue" in raw["depth"].ncattrs()  # data keep theirs
+        assert raw["x"].axis == "X"
+        if start is None:
+            assert raw["time"].units == "s" and "standard_name" not in raw["time"].ncattrs()
+        else:
+            assert (raw["time"].standard_name, raw["time"].axis) == ("time", "T")
+            assert "since" in raw["time"].units
+    with xr.open_dataset(nc, engine="netcdf4") as back:
+        back = back.load().drop_vars("spatial_ref")
+        xr.testing.assert_equal(back, result.drop_vars("spatial_ref"))
+
+
+def test_wse_datum_defaults_to_the_elevation(make_dem) -> None:
+    model = FloodModel(make_dem(np.zeros((3, 3))))
+    result = model.run(until=60)
+    assert result.wse.attrs["vertical_datum"] == "that of the input elevation"
