@@ -53,6 +53,7 @@ __all__ = [
     "NOWCAST_SOLVER",
     "find_state",
     "nowcast_forcing",
+    "parse_at",
     "run_nowcast",
 ]
 
@@ -66,8 +67,18 @@ NOWCAST_SOLVER: dict[str, float] = {"theta": 1.0}
 _STATE_RE = re.compile(r"^state-(\d{8}T\d{6}Z)\.npz$")
 
 
-def _utc(t: datetime | str | pd.Timestamp) -> pd.Timestamp:
-    ts = pd.Timestamp(t)
+def parse_at(t: datetime | str | pd.Timestamp) -> pd.Timestamp:
+    """The time of a nowcast as a UTC timestamp; it must carry its zone.
+
+    Examples
+    --------
+    >>> parse_at("2025-10-27T07:00+07:00").isoformat()
+    '2025-10-27T00:00:00+00:00'
+    """
+    try:
+        ts = pd.Timestamp(t)
+    except ValueError:
+        raise TwinError(f"not a time: {t!r} (e.g. 2025-10-27T07:00+07:00)") from None
     if ts.tzinfo is None:
         raise TwinError(f"give the time with its zone, e.g. 2025-10-27T07:00+07:00; got {t}")
     return ts.tz_convert("UTC")
@@ -304,7 +315,7 @@ def run_nowcast(
     """
     import hydro
 
-    at_utc = _utc(at)
+    at_utc = parse_at(at)
     if not hours > 0:
         raise TwinError(f"hours must be > 0, got {hours}")
     engine = engine if engine is not None else make_engine()

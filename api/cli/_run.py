@@ -119,9 +119,10 @@ def nowcast(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Run the flood model HOURS ahead of AT from the latest good sensor data."""
-    from twin.nowcast import run_nowcast
+    from twin.nowcast import parse_at, run_nowcast
 
     try:
+        parse_at(at)
         engine = _engine(database_url)
         with _progress_bar(f"nowcast {at}") as report:
             result = run_nowcast(

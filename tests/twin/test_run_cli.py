@@ -47,3 +47,11 @@ def test_twin_run_bad_scenario_lists_problems(tmp_path: Path) -> None:
     assert "resolution_m" in result.output and "time zone" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_twin_nowcast_needs_a_zone(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["nowcast", "--at", "2025-10-27T07:00", "--hours", "1", "--out", str(tmp_path / "n")]
+    )
+    assert result.exit_code == 2
+    assert "zone" in result.output and "Traceback" not in result.output
