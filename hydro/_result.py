@@ -122,6 +122,7 @@ def build_result(
             "scheme": "local inertial (Bates et al. 2010; de Almeida et al. 2012)",
             "theta": model.theta,
             "alpha": model.alpha,
+            "courant": model.courant,
             "friction": model.friction,
             "flow_depth_m": model.flow_depth,
             "arrival_depth_m": model.arrival_depth,

@@ -10,8 +10,12 @@ unit-width flux ``q`` (m²/s) is advanced explicitly with semi-implicit Manning 
 
 and depths follow from the flux divergence plus rain, point inflows and losses. A cell never
 gives more water than it holds: its outgoing fluxes are scaled down (not its depth clipped),
-so the volume balance stays exact. The time step is ``dt = alpha dx / sqrt(g h_max)``, cut to
-land exactly on output times and on ``until``.
+so the volume balance stays exact. The time step is ``dt = c dx / sqrt(g h_max)`` with the
+Courant number ``c = min(alpha, sqrt(theta / 2))`` (:attr:`FloodModel.courant`), cut to land
+exactly on output times and on ``until``. As in LISFLOOD-FP, a face whose theta-weighted flux
+would run against the water-surface drop takes the plain update with its own old flux, and
+friction acts on the norm of the flux vector (``friction="2d"``). The time loop itself is in
+:mod:`hydro._loop`.
 
 Cells must be square (|dx| = |dy|); resample a rectangular grid first.
 """
@@ -19,7 +23,6 @@ Cells must be square (|dx| = |dy|); resample a rectangular grid first.
 from __future__ import annotations
 
 import math
-import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +36,14 @@ from hydro import _kernels as K  # noqa: N812
 from hydro._errors import HydroError
 from hydro._forcing import Series, as_rate_grid, as_series, parse_duration, to_seconds
 from hydro._grid import Grid, field_on_grid, grid_from_elevation
+from hydro._loop import KIND_CODE, integrate
 from hydro._result import build_result
 
 __all__ = ["FloodModel"]
 
-GRAVITY = 9.81
 _SMALL_GRID = 32_768
 EDGES = ("north", "south", "west", "east")
 BoundaryKind = Literal["closed", "free", "level"]
-_KIND_CODE = {"closed": K.EDGE_CLOSED, "free": K.EDGE_FREE, "level": K.EDGE_LEVEL}
 
 
 @dataclass
@@ -115,7 +117,9 @@ class FloodModel:
         2 % of LISFLOOD-FP's 1 m reference (against up to 6 % low with "1d"), for about 10 %
         more time per step.
     alpha : float
-        Courant number of the adaptive time step (0 < alpha <= 1).
+        Courant number of the adaptive time step (0 < alpha <= 1), at most ``sqrt(theta / 2)``
+        (0.59 at theta = 0.7; see :attr:`courant`): beyond that the odd-even mode of the
+        theta scheme grows in deep, smooth water.
     flow_depth : float
         Threshold flow depth ``h_f`` (m) below which a face carries no flow.
     arrival_depth : float
@@ -304,8 +308,8 @@ class FloodModel:
         """
         if edge not in EDGES:
             raise HydroError(f"edge must be one of {EDGES}, got {edge!r}")
-        if kind not in _KIND_CODE:
-            raise HydroError(f"boundary kind must be one of {tuple(_KIND_CODE)}, got {kind!r}")
+        if kind not in KIND_CODE:
+            raise HydroError(f"boundary kind must be one of {tuple(KIND_CODE)}, got {kind!r}")
         b = _Boundary(kind=kind)
         if kind == "level":
             if level is None:
@@ -495,7 +499,7 @@ class FloodModel:
         if threads is not None:
             numba.set_num_threads(int(threads))
         try:
-            outputs, steps, wall = self._integrate(out_times, progress)
+            outputs, steps, wall = integrate(self, out_times, progress)
         finally:
             numba.set_num_threads(previous_threads)
         self.last_run_seconds = wall
@@ -529,220 +533,6 @@ class FloodModel:
         for edge, b in f.boundaries.items():
             if b.level is not None:
                 b.level.resolve(self._start, f"{edge} boundary level")
-
-    def _integrate(
-        self, out_times: np.ndarray, progress: Callable[[float], object] | None
-    ) -> tuple[dict[str, np.ndarray], int, float]:
-        """The time loop. Allocates everything first; nothing inside the loop allocates arrays."""
-        dt_ = self.dtype
-        ny, nx = self.grid.shape
-        dx = self.grid.dx
-        area = self.grid.cell_area
-        f = self._forcings
-        g = GRAVITY
-        nout = out_times.size
-        outputs = {
-            "depth": np.empty((nout, ny, nx), dt_),
-            "wse": np.empty((nout, ny, nx), dt_),
-            "speed": np.empty((nout, ny, nx), dt_),
-        }
-        h, z, n2, qx, qy = self._h, self._z, self._n2, self._qx, self._qy
-        qy_b = qy.copy()
-        s = np.ones((ny, nx), dt_)
-        ones = np.ones(nx, dt_)
-        nblocks = min(ny, 4 * numba.get_num_threads())
-        bounds = K.row_blocks(ny, nblocks)
-        scratch = np.zeros((bounds.size - 1, 4, nx + 1), dt_)
-        edge = np.zeros((bounds.size - 1, 2, nx + 1), dt_)
-        fric2d = self.friction == "2d"
-        ext_lo = np.empty(ny, np.int64)
-        ext_hi = np.empty(ny, np.int64)
-        K.wet_extent(h, dt_.type(self.flow_depth), ext_lo, ext_hi)
-        lo = ext_lo.copy()
-        hi = ext_hi.copy()
-        row_rain = np.zeros(ny)
-        row_loss = np.zeros(ny)
-        row_hmax = np.zeros(ny, np.int32 if dt_ == np.float32 else np.int64)
-        row_hsum = np.zeros(ny, dt_)
-        row_out = np.zeros(ny, dt_)
-        c = np.zeros(K.N_CONSTANTS, dt_)
-        c[K.C_G] = g
-        c[K.C_INV_DX] = 1.0 / dx
-        c[K.C_THETA] = self.theta
-        c[K.C_HALF_1M_THETA] = 0.5 * (1.0 - self.theta)
-        c[K.C_THRESH] = self.flow_depth
-        c[K.C_ZERO] = 0.0
-        c[K.C_ONE] = 1.0
-        c[K.C_HALF] = 0.5
-        c[K.C_MARGIN] = 1.0 - 16.0 * float(np.finfo(dt_).eps)
-        c[K.C_ARRIVAL] = self.arrival_depth
-        empty = np.zeros((0, 0), dt_)
-        rg = f.rain_grid
-        rain_grids = rg.grids.astype(dt_) if rg is not None else None
-        loss_grid = f.loss_grid.astype(dt_) if f.loss_grid is not None else empty
-        loss_scalar = dt_.type(sum(x.at(0.0) for x in f.loss))
-        in_rows = np.array([i.row for i in f.inflows], np.int64)
-        in_cols = np.array([i.col for i in f.inflows], np.int64)
-        in_depth = np.zeros(len(f.inflows))
-        src_lo, src_hi = self._source_columns(f.inflows)
-        cr_lo = np.zeros(ny, np.int64)
-        cr_hi = np.zeros(ny, np.int64)
-        edges = [
-            (self.grid.edge_index[name], _KIND_CODE[b.kind], b)
-            for name, b in f.boundaries.items()
-            if b.kind != "closed"
-        ]
-        closed = [self.grid.edge_index[n] for n, b in f.boundaries.items() if b.kind == "closed"]
-        # Closed edges stay at zero flux: set once (the kernels never write edge faces).
-        for code in closed:
-            if code == 0:
-                qy[0, :] = 0
-                qy_b[0, :] = 0
-            elif code == 1:
-                qy[ny, :] = 0
-                qy_b[ny, :] = 0
-            elif code == 2:
-                qx[:, 0] = 0
-            else:
-                qx[:, nx] = 0
-        if self._steps == 0 and self._t == 0.0:
-            self._balance.storage0_m3 = K.depth_sum(h) * area
-        hmax = float(h.max())
-        courant = self.courant
-        thresh = dt_.type(self.flow_depth)
-        t = self._t
-        k_out = 0
-        steps = 0
-        last_progress = -1.0
-        t_begin = out_times[0]
-        span = out_times[-1] - t_begin
-        wall0 = _time.perf_counter()
-
-        def snapshot(k: int) -> None:
-            # the speed of a snapshot after a step is written by flux_step itself
-            np.copyto(outputs["depth"][k], h)
-            np.add(z, h, out=outputs["wse"][k])
-
-        snapshot(0)
-        K.speed_field(h, z, qx, qy, thresh, outputs["speed"][0])
-        k_out = 1
-        while k_out < nout:
-            t_next = out_times[k_out]
-            dt = courant * dx / math.sqrt(g * hmax) if hmax > 0 else self.max_dt
-            dt = min(dt, self.max_dt)
-            landing = t + dt >= t_next
-            if landing:
-                dt = t_next - t
-            c[K.C_DT] = dt
-            tm = t + 0.5 * dt
-            # forcings at the middle of the step
-            rain_scalar = dt_.type(sum(x.at(tm) for x in f.rain))
-            if rain_grids is not None and rg is not None:
-                if rg.seconds is None or rg.seconds.size == 1:
-                    k0 = k1 = 0
-                    w = 0.0
-                else:
-                    k1 = int(np.searchsorted(rg.seconds, tm))
-                    if k1 <= 0:
-                        k0 = k1 = 0
-                        w = 0.0
-                    elif k1 >= rg.seconds.size:
-                        k0 = k1 = rg.seconds.size - 1
-                        w = 0.0
-                    else:
-                        k0 = k1 - 1
-                        w = (tm - rg.seconds[k0]) / (rg.seconds[k1] - rg.seconds[k0])
-                rain0, rain1 = rain_grids[k0], rain_grids[k1]
-            else:
-                rain0 = rain1 = empty
-                w = 0.0
-            # 1. fluxes
-            K.copy_edge_rows(qx, bounds, edge)
-            K.flux_step(
-                h, z, n2, qx, qy, qy_b, scratch, edge, lo, hi, bounds, fric2d, self._max_v,
-                outputs["speed"][k_out], landing, c,
-            )  # fmt: skip
-            for code, kind, b in edges:
-                level = b.level.at(tm) if b.level is not None else 0.0
-                if code < 2:
-                    K.boundary_flux(h, z, n2, qy, qy_b, code, kind, level, b.slope, c)
-                else:
-                    K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
-            # 2. sources and the outflow limiter
-            inflow_m3 = 0.0
-            for k, inflow in enumerate(f.inflows):
-                q = inflow.discharge.at(tm)
-                inflow_m3 += q * dt
-                in_depth[k] = q * dt / area
-            if in_rows.size:
-                K.add_inflows(h, in_rows, in_cols, in_depth, c)
-            K.source_step(
-                h, qx, qy_b, s, rain0, rain1, dt_.type(w), rain_scalar, loss_grid,
-                loss_scalar, row_rain, row_loss, lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
-            )  # fmt: skip
-            # 3. depths
-            t_end = t_next if landing else t + dt
-            K.depth_step(
-                h, qx, qy_b, qy, s, ones, self._max_h, self._arrival, ext_lo, ext_hi, lo, hi,
-                row_hmax, row_hsum, row_out, dt_.type(t_end), bounds, cr_lo, cr_hi, c,
-            )  # fmt: skip
-            steps += 1
-            hmax = float(row_hmax.max().view(dt_))
-            if not (math.isfinite(float(row_hsum.sum())) and hmax <= self.max_depth):
-                self._t = t_end
-                self._steps += steps
-                raise self._instability(t_end)
-            bal = self._balance
-            bal.rain_m3 += float(row_rain.sum()) * area
-            bal.loss_m3 += float(row_loss.sum()) * area
-            bal.inflow_m3 += inflow_m3
-            bal.outflow_m3 += float(row_out.sum()) * dx
-            t = t_end
-            self._t = t
-            if landing:
-                snapshot(k_out)
-                k_out += 1
-            if progress is not None:
-                frac = (t - t_begin) / span
-                if landing or frac - last_progress >= 0.01:
-                    progress(frac)
-                    last_progress = frac
-        self._steps += steps
-        return outputs, steps, _time.perf_counter() - wall0
-
-    def _source_columns(self, inflows: list[_Inflow]) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the columns ``[lo, hi)`` holding every source of water: rain, losses,
-        inflows, open edges. Dry rows outside them are skipped by the kernels."""
-        ny, nx = self.grid.shape
-        f = self._forcings
-        lo = np.full(ny, nx, np.int64)
-        hi = np.zeros(ny, np.int64)
-        if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
-            lo[:] = 0
-            hi[:] = nx
-            return lo, hi
-        wet = np.zeros((ny, nx), bool)
-        if f.rain_grid is not None:
-            wet |= np.any(f.rain_grid.grids != 0, axis=0)
-        if f.loss_grid is not None:
-            wet |= f.loss_grid != 0
-        for q in inflows:
-            wet[q.row, q.col] = True
-        for name, b in f.boundaries.items():
-            if b.kind != "closed":
-                code = self.grid.edge_index[name]
-                if code == 0:
-                    wet[0, :] = True
-                elif code == 1:
-                    wet[-1, :] = True
-                elif code == 2:
-                    wet[:, 0] = True
-                else:
-                    wet[:, -1] = True
-        rows = wet.any(axis=1)
-        lo[rows] = np.argmax(wet[rows], axis=1)
-        hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
-        return lo, hi
 
     def _instability(self, t: float) -> HydroError:
         h = self._h

@@ -44,7 +44,10 @@ def test_result_variables_attributes_and_crs(make_dem) -> None:
     assert result.wse.attrs["standard_name"] == "water_surface_height_above_reference_datum"
     assert result.time.attrs["units"] == "s"
     assert result.rio.crs.to_epsg() == 32648
-    for key in ("theta", "alpha", "flow_depth_m", "arrival_depth_m", "dtype", "dx_m", "steps"):
+    for key in ("theta", "alpha", "courant", "friction", "flow_depth_m", "arrival_depth_m"):
+        assert key in result.attrs
+    assert result.attrs["courant"] == pytest.approx(np.sqrt(0.35))
+    for key in ("dtype", "dx_m", "steps"):
         assert key in result.attrs
     for key in model.volume_balance:
         assert result.attrs[key] == pytest.approx(model.volume_balance[key])
