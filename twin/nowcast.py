@@ -41,6 +41,7 @@ from twin._scenario_forcing import (
     PointInflow,
     gauge_rain_field,
     onto_grid,
+    raise_deep_bed,
     resample_grid,
     step_series,
 )
@@ -50,6 +51,7 @@ from twin.run import Progress, RunResult, execute
 
 __all__ = [
     "DEFAULT_STATE_DIR",
+    "NOWCAST_MIN_BED_M",
     "NOWCAST_SOLVER",
     "find_state",
     "nowcast_forcing",
@@ -64,6 +66,9 @@ _BIN = "15min"
 #: the demo's 15 m deep sea grows a checkerboard instability under rain (hydro issue,
 #: reported); theta = 1 is stable there at the same time step.
 NOWCAST_SOLVER: dict[str, float] = {"theta": 1.0}
+#: Sea and lagoon beds deeper than this (m) are raised to it in a nowcast
+#: (:func:`twin._scenario_forcing.raise_deep_bed`).
+NOWCAST_MIN_BED_M = -3.0
 _STATE_RE = re.compile(r"^state-(\d{8}T\d{6}Z)\.npz$")
 
 
@@ -177,10 +182,11 @@ def nowcast_forcing(
     initial_depth: xr.DataArray | None = None,
     notes: list[str] | None = None,
     solver: dict[str, float] | None = None,
+    min_bed_m: float | None = NOWCAST_MIN_BED_M,
 ) -> Forcing:
     """Model inputs of a nowcast from the sensor database (see the module notes)."""
     notes = notes if notes is not None else []
-    elevation = resample_grid(city.dem, resolution_m)
+    elevation = raise_deep_bed(resample_grid(city.dem, resolution_m), min_bed_m)
     manning = resample_grid(city.manning, resolution_m).assign_coords(
         x=elevation["x"], y=elevation["y"]
     )

@@ -355,6 +355,7 @@ class Scenario(_Model):
     start: datetime
     duration: timedelta
     manning: float | None = Field(default=None, gt=0)
+    min_bed_m: float | None = None
     loss_mm_h: float = Field(default=0.0, ge=0)
     rain: Rain | None = None
     dams: list[DamOperation] = Field(default_factory=list)
