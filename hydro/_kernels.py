@@ -143,9 +143,9 @@ def _face_flux(q_theta, q_old, q_fric, eta_a, eta_b, hf, n2f, c):
     hs = max(hf, thresh)
     h73 = hs * hs * fast_cbrt(hs)
     drive = g * hs * dt * (eta_b - eta_a) * c[C_INV_DX]
-    den = c[C_ONE] + g * dt * n2f * q_fric / h73
-    q = (q_theta - drive) / den
-    q = (q_old - drive) / den if q * (eta_a - eta_b) < c[C_ZERO] else q
+    inv_den = h73 / (h73 + g * dt * n2f * q_fric)  # 1 / (1 + g dt n² |q| / h^(7/3))
+    q = (q_theta - drive) * inv_den
+    q = (q_old - drive) * inv_den if q * (eta_a - eta_b) < c[C_ZERO] else q
     return q if hf >= thresh else c[C_ZERO]
 
 
@@ -165,6 +165,12 @@ def copy_edge_rows(qx, bounds, edge):
             edge[b, 0, :] = qx[r0, :]
         if r1 < ny:
             edge[b, 1, :] = qx[r1, :]
+
+
+@njit(fastmath=_FASTMATH, cache=True, inline="always")
+def _flow_depth(za, zb, ha, hb):
+    """Flow depth ``h_f`` of a face between cells a and b."""
+    return max(za + ha, zb + hb) - max(za, zb)
 
 
 @njit(fastmath=_FASTMATH, cache=True, inline="always")
@@ -275,9 +281,11 @@ def flux_step(
                 qn = edge[b, 1] if i + 1 == bounds[b + 1] else qx[i + 1]
                 qi = qx[i]
                 for j in range(a2, e2):
-                    q, hf = _y_face(i, j, h, z, n2, qy_old, qi, qn, fric2d, c)
-                    qy_new[i + 1, j] = q
-                    vb[j] = q / hf if hf >= thresh else zero
+                    qy_new[i + 1, j] = _y_face(i, j, h, z, n2, qy_old, qi, qn, fric2d, c)[0]
+                # their velocities, in a loop of their own (so that both loops vectorise)
+                for j in range(a2, e2):
+                    hf = _flow_depth(z[i, j], z[i + 1, j], h[i, j], h[i + 1, j])
+                    vb[j] = qy_new[i + 1, j] / hf if hf >= thresh else zero
             else:
                 for j in range(a, e):
                     hc = h[i, j]
@@ -297,9 +305,10 @@ def flux_step(
                 else:
                     qf = abs(qo)
                 n2f = half * (n2[i, j - 1] + n2[i, j])
-                q = _face_flux(qt, qo, qf, ea, eb, hf, n2f, c)
-                qx[i, j] = q
-                ux[j] = q / hf if hf >= thresh else zero
+                qx[i, j] = _face_flux(qt, qo, qf, ea, eb, hf, n2f, c)
+            for j in range(ja, je + 1):
+                hf = _flow_depth(z[i, j - 1], z[i, j], h[i, j - 1], h[i, j])
+                ux[j] = qx[i, j] / hf if hf >= thresh else zero
             # speed of the cells at or above the flow depth (the rest of the row has none)
             if a < e:
                 if a == 0:
@@ -312,7 +321,8 @@ def flux_step(
                 u = half * (ux[j] + ux[j + 1])
                 v = half * (va[j] + vb[j])
                 sp = np.sqrt(u * u + v * v) if h[i, j] >= thresh else zero
-                max_v[i, j] = max(max_v[i, j], sp)
+                m = max_v[i, j]
+                max_v[i, j] = sp if sp > m else m  # a select: vectorises where max() does not
                 ux[j] = sp
             if write_speed:
                 for j in range(nx):
