@@ -57,11 +57,13 @@ def _fail(exc: BaseException) -> typer.Exit:
 
 
 def _errors() -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from hydro import HydroError
     from layers import LayerError
     from twin import TwinError
 
-    return (TwinError, LayerError, HydroError)
+    return (TwinError, LayerError, HydroError, SQLAlchemyError, OSError)
 
 
 def _report(summary: dict[str, Any], out_dir: Path) -> None:
