@@ -31,6 +31,8 @@ VARIABLE_ATTRS: dict[str, dict[str, str]] = {
         "units": "m s-1",
         "long_name": "depth-averaged flow speed (0 where shallower than the flow depth)",
         "standard_name": "flood_water_speed",
+        "comment": "the cell's two x and two y face velocities (flux / flow depth of the face, "
+        "as LISFLOOD-FP) averaged to the centre, over the step that ends at the snapshot",
     },
     "max_depth": {
         "units": "m",
