@@ -31,13 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
 from sqlalchemy import Engine, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from layers.geojson import write_geojson
 from twin._errors import NotFoundError, TwinError
 from twin._run_alerts import issue_run_alerts
 from twin._scenario_check import load_city_cached
@@ -210,14 +210,6 @@ def _with_datetimes(result: xr.Dataset, start: pd.Timestamp) -> xr.Dataset:
     return out
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    out = gdf.to_crs(4326)
-    for col in out.columns:
-        if col != out.geometry.name and out[col].dtype.kind == "M":
-            out[col] = out[col].astype(str)
-    path.write_text(out.to_json(na="null", drop_id=True, ensure_ascii=False), encoding="utf-8")
-
-
 def write_outputs(
     folder: Path,
     *,
@@ -242,9 +234,10 @@ def write_outputs(
         )
     else:
         timed.assign_attrs(_netcdf_attrs(timed.attrs)).to_netcdf(folder / "flood.nc")
-    _write_geojson(impact.wards, folder / "impact_wards.geojson")
-    _write_geojson(impact.roads, folder / "impact_roads.geojson")
-    _write_geojson(impact.lights, folder / "impact_lights.geojson")
+    # RFC 7946: lon/lat, counter-clockwise exterior rings, no "crs" member.
+    write_geojson(impact.wards, folder / "impact_wards.geojson")
+    write_geojson(impact.roads, folder / "impact_roads.geojson")
+    write_geojson(impact.lights, folder / "impact_lights.geojson")
     impact.gauges.to_csv(folder / "gauges.csv", index=False, float_format="%.3f")
     alerts_dir = folder / "alerts"
     alerts_dir.mkdir()

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rioxarray  # noqa: F401  (registers the .rio accessor)
+import shapely.geometry
 import xarray as xr
 from shapely.geometry import LineString, Point, box
 
@@ -204,6 +205,12 @@ def test_geojson_is_lon_lat(finished: tuple) -> None:
     wards = json.loads((run.out_dir / "impact_wards.geojson").read_text(encoding="utf-8"))
     props = wards["features"][0]["properties"]
     assert props["name"] == "Phú Xuân" and "people_depth_gt_0_5m" in props
+    # RFC 7946 section 3.1.6: exterior rings counter-clockwise, and no "crs" member.
+    assert "crs" not in wards
+    for feature in wards["features"]:
+        geom = shapely.geometry.shape(feature["geometry"])
+        for poly in getattr(geom, "geoms", [geom]):
+            assert poly.exterior.is_ccw, feature["properties"]["name"]
 
 
 def test_netcdf_gauges_and_summary(finished: tuple) -> None:
