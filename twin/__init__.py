@@ -5,6 +5,7 @@ No HTTP here (that is ``api``).
 
 from twin import dispatch, ensemble, verify
 from twin._errors import ConflictError, NotFoundError, TwinError
+from twin._run_alerts import publish_run_alerts
 from twin.alerts import AlertRules, CapMessage, GaugeExceedance, WardImpact, issue_alerts
 from twin.ensemble import EnsembleSpec
 from twin.impact import Impact, assess_impact
@@ -31,6 +32,7 @@ __all__ = [
     "ensemble",
     "ingest_files",
     "issue_alerts",
+    "publish_run_alerts",
     "run_nowcast",
     "run_scenario",
     "verify",

@@ -1,19 +1,24 @@
 """The alert step of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
 
 A scenario is a plan, not a flood: its messages carry CAP status ``Exercise`` (their own
-lifecycle, never mixed with real warnings); a nowcast's carry ``Actual``.
+lifecycle, never mixed with real warnings); a nowcast's carry ``Actual``. An operator may
+publish a finished run's warnings as real ones later, from its files
+(:func:`publish_run_alerts`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from twin._errors import TwinError
 from twin.alerts import (
     AlertRules,
     CapMessage,
@@ -26,7 +31,7 @@ from twin.alerts import (
 )
 from twin.impact import Impact
 
-__all__ = ["issue_run_alerts", "ward_impacts_for_alerts"]
+__all__ = ["issue_run_alerts", "publish_run_alerts", "ward_impacts_for_alerts"]
 
 
 def _nearest_shelter_names(wards: Any, shelters: Any) -> list[str | None]:
@@ -104,6 +109,25 @@ def _gauge_events(
     return events
 
 
+def _issue(
+    impact: Impact,
+    city: Any,
+    *,
+    start: pd.Timestamp,
+    engine: Any,
+    status: str,
+    run_id: str | None,
+    now: datetime,
+) -> list[CapMessage]:
+    rules = AlertRules(
+        status=status,  # type: ignore[arg-type]
+        gauge_alarm_levels=alarm_levels_from_gauges(city.gauges),
+    )
+    wards = ward_impacts_for_alerts(impact, city, start=start)
+    gauges = _gauge_events(impact, city, start, rules)
+    return issue_alerts(engine, wards, gauges, now=now, rules=rules, run_id=run_id)
+
+
 def describe_message(message: CapMessage) -> dict[str, Any]:
     """A short dict of one CAP message for the map and the summary."""
     info = message.infos[0] if message.infos else None
@@ -152,16 +176,91 @@ def issue_run_alerts(
         ``severity``, ``headline``), and ``writer(folder)`` that writes one XML file per
         message and returns the file names.
     """
-    rules = AlertRules(
-        status=status,  # type: ignore[arg-type]
-        gauge_alarm_levels=alarm_levels_from_gauges(city.gauges),
-    )
-    wards = ward_impacts_for_alerts(impact, city, start=start)
-    gauges = _gauge_events(impact, city, start, rules)
     issued_at = now if now is not None else start.to_pydatetime()
-    messages = issue_alerts(engine, wards, gauges, now=issued_at, rules=rules, run_id=run_id)
+    messages = _issue(
+        impact, city, start=start, engine=engine, status=status, run_id=run_id, now=issued_at
+    )
 
     def writer(folder: Path) -> list[str]:
         return [p.name for p in write_alerts(messages, folder)]
 
     return [describe_message(m) for m in messages], writer
+
+
+def publish_run_alerts(
+    folder: str | Path,
+    city: Any,
+    *,
+    engine: Any,
+    now: datetime,
+    status: str = "Actual",
+    run_id: str | None = None,
+) -> list[CapMessage]:
+    """Issue a finished run's warnings again, from its files, as real (``Actual``) messages.
+
+    The run's ward impact (``impact_wards.geojson``), gauge series (``gauges.csv``) and start
+    (``summary.json``) go through the same rules as at the end of the run, into the lifecycle
+    of ``status``: the run's plan replaces the warnings in effect of that status (an area no
+    longer planned gets a Cancel; an unchanged one gets nothing).
+
+    Parameters
+    ----------
+    folder
+        The run's output folder (see :mod:`twin.run`).
+    city
+        The city the run was made on.
+    engine
+        Database of the alert lifecycle.
+    now
+        Aware time of issue.
+    status
+        CAP status of the new messages.
+    run_id
+        Stored with the messages (default: the run id in ``summary.json``).
+
+    Returns
+    -------
+    list of CapMessage
+        The new messages only (empty when the warnings in effect already say the same).
+
+    Raises
+    ------
+    twin.TwinError
+        When the folder lacks a file of a finished run.
+    """
+    folder = Path(folder)
+    missing = [n for n in ("summary.json", "impact_wards.geojson") if not (folder / n).is_file()]
+    if missing:
+        raise TwinError(
+            f"run folder {folder.name} lacks {', '.join(missing)}: only the folder of a "
+            "finished run made by twin can be published"
+        )
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    if not summary.get("start"):
+        raise TwinError(f"summary.json of run folder {folder.name} has no start time")
+    start = pd.Timestamp(summary["start"])
+    wards = gpd.read_file(folder / "impact_wards.geojson").to_crs(city.crs)
+    try:
+        gauges = pd.read_csv(folder / "gauges.csv", dtype={"gauge_id": str})
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        gauges = pd.DataFrame(columns=["gauge_id", "elapsed_s", "level_m"])
+    empty = pd.DataFrame()
+    # Only the ward and gauge tables make warnings; the other tables stay empty.
+    impact = Impact(
+        wards=wards,
+        roads=gpd.GeoDataFrame(geometry=[], crs=city.crs),
+        lights=gpd.GeoDataFrame(geometry=[], crs=city.crs),
+        circuits=empty,
+        gauges=gauges,
+        gauge_summary=empty,
+        dams=empty,
+    )
+    return _issue(
+        impact,
+        city,
+        start=start,
+        engine=engine,
+        status=status,
+        run_id=run_id if run_id is not None else summary.get("run_id"),
+        now=now,
+    )

@@ -1,4 +1,5 @@
-"""Warnings (public): CAP 1.2 messages as JSON, CAP XML, GeoJSON and an Atom feed."""
+"""Warnings: CAP 1.2 messages as JSON, CAP XML, GeoJSON and an Atom feed (public); an
+operator cancels a warning in effect (``POST /alerts/{identifier}/cancel``)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from shapely.geometry import Polygon, mapping
 
-from api.deps import StateDep
+from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from layers.geojson import orient_rfc7946
 from twin import alerts
 
-__all__ = ["AlertPublic", "router"]
+__all__ = ["AlertIssued", "AlertPublic", "CancelRequest", "issued_links", "router"]
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -44,6 +45,45 @@ class AlertPublic(BaseModel):
     references: list[str]
     run_id: str | None
     cap_url: str
+
+
+class AlertIssued(BaseModel):
+    """A message just issued, with the link to its CAP XML."""
+
+    identifier: str
+    msg_type: Literal["Alert", "Update", "Cancel"]
+    status: str
+    sent: datetime
+    references: list[str] = Field(description="Earlier messages: `sender,identifier,sent`.")
+    cap_url: str
+
+
+class CancelRequest(BaseModel):
+    """Why a warning is cancelled (optional)."""
+
+    note: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Why it is cancelled; sent as the CAP `note`.",
+        examples=["Nước đã rút; the river is back below alarm level 1."],
+    )
+
+
+def issued_links(request: Request, messages: list[alerts.CapMessage]) -> list[AlertIssued]:
+    """The new messages as :class:`AlertIssued` (links made from the request's base URL)."""
+    base = str(request.base_url).rstrip("/")
+    return [
+        AlertIssued(
+            identifier=m.identifier,
+            msg_type=m.msg_type,  # type: ignore[arg-type]
+            status=m.status,
+            sent=m.sent,
+            references=list(m.references),
+            cap_url=f"{base}/alerts/{m.identifier}.xml",
+        )
+        for m in messages
+    ]
 
 
 def _now() -> datetime:
@@ -210,3 +250,33 @@ def cap_xml(identifier: str, state: StateDep) -> Response:
 def cap_json(identifier: str, state: StateDep) -> JSONResponse:
     """The CAP message as JSON, times in Huế time."""
     return JSONResponse(alerts.get_alert(state.engine, identifier).to_dict())
+
+
+@router.post(
+    "/{identifier}/cancel",
+    status_code=201,
+    response_model=AlertIssued,
+    summary="Cancel a warning in effect (operator)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def cancel(
+    identifier: str,
+    request: Request,
+    state: StateDep,
+    _key: OperatorKey,
+    body: Annotated[CancelRequest | None, Body()] = None,
+) -> JSONResponse:
+    """Issue a CAP 1.2 ``Cancel`` that references every message of the warning's chain; the
+    warning is no longer in effect and the Cancel is carried by the Atom feed. 409 when the
+    message is not in effect (already cancelled, superseded by an Update, expired, or itself a
+    Cancel)."""
+    with state.writes():
+        message = alerts.cancel_alert(
+            state.engine, identifier, now=_now(), note=body.note if body else None
+        )
+    (issued,) = issued_links(request, [message])
+    return JSONResponse(
+        issued.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/alerts/{message.identifier}.xml"},
+    )

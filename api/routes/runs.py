@@ -22,8 +22,9 @@ from pydantic import BaseModel, Field
 from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from api.jobs import Job
+from api.routes.alerts import AlertIssued, issued_links
 from api.state import AppState
-from twin import ConflictError, NotFoundError, TwinError
+from twin import ConflictError, NotFoundError, TwinError, publish_run_alerts
 
 __all__ = ["NowcastRequest", "RunAccepted", "RunStatus", "router"]
 
@@ -341,3 +342,24 @@ def run_point(
             value = float(point[name])
             out[name] = round(value, 4) if math.isfinite(value) else None
     return out
+
+
+@router.post(
+    "/runs/{run_id}/alerts",
+    response_model=list[AlertIssued],
+    summary="Publish a finished run's warnings as real (Actual) messages (operator)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def publish_alerts(
+    run_id: str, request: Request, state: StateDep, _key: OperatorKey
+) -> list[AlertIssued]:
+    """Issue the run's warnings again with CAP status ``Actual``, through the same rules as
+    at the end of the run. The run's plan replaces the real warnings in effect: a changed
+    area gets an Update, an area no longer planned a Cancel; an unchanged warning is not sent
+    again, so publishing twice gives an empty list. 409 while the run has not finished."""
+    folder = state.run_dir(run_id)
+    with state.writes():
+        messages = publish_run_alerts(
+            folder, state.city(), engine=state.engine, now=datetime.now(UTC)
+        )
+    return issued_links(request, messages)

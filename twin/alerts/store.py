@@ -10,6 +10,9 @@ Each area (a ward, a group of wards, a gauge) has at most one message in effect 
 * an area in effect that is no longer planned gets a ``Cancel`` (same references);
 * an area whose content is unchanged gets nothing: a message is never re-sent unchanged;
 * a message past its ``expires`` is no longer in effect (the next plan starts a new chain).
+
+An operator may also cancel a message in effect by hand (:func:`cancel_alert`): the same
+Cancel, referencing the whole chain.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from lxml import etree
 from sqlalchemy import Engine, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from twin._errors import NotFoundError, TwinError
+from twin._errors import ConflictError, NotFoundError, TwinError
 from twin.alerts.cap import CapInfo, CapMessage
 from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
 from twin.db import Base, session_scope
@@ -39,6 +42,7 @@ __all__ = [
     "alert_json",
     "alert_xml",
     "atom_feed",
+    "cancel_alert",
     "consistency_problems",
     "feed_messages",
     "get_alert",
@@ -127,7 +131,7 @@ def _identifier(session: Session, sent: datetime, key: str, suffix: str) -> str:
     return identifier
 
 
-def _cancel_infos(previous: CapMessage, rules: AlertRules) -> tuple[CapInfo, ...]:
+def _cancel_infos(previous: CapMessage) -> tuple[CapInfo, ...]:
     out = []
     for info in previous.infos:
         vi = info.language.startswith("vi")
@@ -158,6 +162,38 @@ def _cancel_infos(previous: CapMessage, rules: AlertRules) -> tuple[CapInfo, ...
             )
         )
     return tuple(out)
+
+
+def _chain_references(session: Session, chain: str) -> tuple[str, ...]:
+    """Every message of a chain, oldest first, as CAP references it."""
+    history = session.scalars(
+        select(AlertRow).where(AlertRow.chain == chain).order_by(AlertRow.seq)
+    ).all()
+    return tuple(CapMessage.from_xml(h.xml.encode()).reference for h in history)
+
+
+def _cancel_message(
+    session: Session,
+    previous: AlertRow,
+    references: tuple[str, ...],
+    *,
+    now: datetime,
+    sender: str,
+    note: str | None = None,
+) -> CapMessage:
+    """The Cancel of the message in effect ``previous`` (now marked cancelled)."""
+    msg = CapMessage(
+        identifier=_identifier(session, now, previous.area_key, "cancel"),
+        sender=sender,
+        sent=now,
+        status=previous.status,
+        msg_type="Cancel",
+        note=note,
+        references=references,
+        infos=_cancel_infos(CapMessage.from_xml(previous.xml.encode())),
+    )
+    previous.state = "cancelled"
+    return msg
 
 
 def consistency_problems(msg: CapMessage) -> list[str]:
@@ -294,23 +330,10 @@ def issue_alerts(
             chain = ""
             if previous is not None:
                 chain = previous.chain
-                history = session.scalars(
-                    select(AlertRow).where(AlertRow.chain == chain).order_by(AlertRow.seq)
-                ).all()
-                references = tuple(CapMessage.from_xml(h.xml.encode()).reference for h in history)
+                references = _chain_references(session, chain)
             if plan is None:
                 assert previous is not None
-                old = CapMessage.from_xml(previous.xml.encode())
-                msg = CapMessage(
-                    identifier=_identifier(session, now, key, "cancel"),
-                    sender=rules.sender,
-                    sent=now,
-                    status=rules.status,
-                    msg_type="Cancel",
-                    references=references,
-                    infos=_cancel_infos(old, rules),
-                )
-                previous.state = "cancelled"
+                msg = _cancel_message(session, previous, references, now=now, sender=rules.sender)
                 state, fingerprint = "closed", ""
             else:
                 msg = CapMessage(
@@ -341,6 +364,129 @@ def issue_alerts(
             )
             issued.append(msg)
     return issued
+
+
+_NOTE_MAX_CHARS = 1000
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _not_in_effect(session: Session, row: AlertRow, now: datetime) -> str | None:
+    """Why the stored message ``row`` cannot be cancelled at ``now`` (None when it can)."""
+    name = f"alert {row.identifier!r}"
+    if row.msg_type == "Cancel":
+        return f"{name} is itself a Cancel: there is nothing in effect to cancel"
+    if row.state == "cancelled":
+        return f"{name} has already been cancelled"
+    if row.state == "superseded":
+        current = session.scalars(
+            select(AlertRow.identifier).where(
+                AlertRow.chain == row.chain, AlertRow.state == "active"
+            )
+        ).first()
+        hint = f": cancel {current!r}, the message in effect" if current else ""
+        return f"{name} has been superseded by an Update{hint}"
+    if row.state == "expired" or (row.expires is not None and row.expires <= now):
+        when = f" at {local_iso(row.expires)}" if row.expires is not None else ""
+        return f"{name} expired{when} and is no longer in effect"
+    if row.state != "active":
+        return f"{name} is {row.state}, not in effect"
+    return None
+
+
+def cancel_alert(
+    engine: Engine, identifier: str, *, now: datetime, note: str | None = None
+) -> CapMessage:
+    """Cancel a warning in effect by hand: a CAP ``Cancel`` referencing its whole chain.
+
+    The Cancel is the one :func:`issue_alerts` sends for an area no longer planned (same
+    sender and ``status`` as the message cancelled, urgency ``Past``, response ``AllClear``);
+    the message cancelled is no longer in effect. The next issuance that plans the area again
+    starts a new chain.
+
+    Parameters
+    ----------
+    engine
+        From :func:`twin.db.make_engine`.
+    identifier
+        The message in effect (an Alert or the latest Update of its chain).
+    now
+        Aware time of issue: ``sent`` of the Cancel.
+    note
+        Why it is cancelled (CAP ``note``), up to 1000 characters.
+
+    Returns
+    -------
+    CapMessage
+        The Cancel, recorded and valid CAP 1.2.
+
+    Raises
+    ------
+    twin.NotFoundError
+        When no message has that identifier.
+    twin.ConflictError
+        When the message is not in effect (cancelled, superseded, expired, or a Cancel).
+    twin.TwinError
+        When ``note`` is empty, too long or holds characters XML cannot carry, or ``now``
+        is before the message was sent.
+
+    Examples
+    --------
+    >>> from datetime import timezone
+    >>> from twin.db import make_engine
+    >>> from twin.alerts.rules import WardImpact
+    >>> engine = make_engine("sqlite://")
+    >>> now = datetime(2025, 10, 27, tzinfo=timezone.utc)
+    >>> ward = WardImpact(
+    ...     "W01", "Phú Hội", [(107.58, 16.46), (107.59, 16.46), (107.59, 16.47)],
+    ...     people_by_hazard_class=(0, 900, 0, 0), max_hazard_class=1,
+    ...     arrival=now + timedelta(hours=3),
+    ... )
+    >>> (alert,) = issue_alerts(engine, [ward], now=now)
+    >>> cancel = cancel_alert(engine, alert.identifier, now=now + timedelta(hours=1))
+    >>> cancel.msg_type, cancel.references == (alert.reference,)
+    ('Cancel', True)
+    >>> active_alerts(engine)
+    []
+    """
+    now = as_utc(now).replace(microsecond=0)
+    if note is not None:
+        if not note.strip() or len(note) > _NOTE_MAX_CHARS:
+            raise TwinError(f"note must be 1 to {_NOTE_MAX_CHARS} characters, or left out")
+        if _XML_UNSAFE.search(note):
+            raise TwinError("note holds control characters that XML cannot carry: remove them")
+    with session_scope(engine) as session:
+        row = session.get(AlertRow, identifier)
+        if row is None:
+            raise NotFoundError(f"no alert with identifier {identifier!r}: list them with /alerts")
+        why = _not_in_effect(session, row, now)
+        if why is not None:
+            raise ConflictError(why)
+        if now < row.sent:
+            raise TwinError(
+                f"now ({local_iso(now)}) is before alert {identifier!r} was sent "
+                f"({local_iso(row.sent)}): a Cancel cannot precede what it cancels"
+            )
+        msg = _cancel_message(
+            session,
+            row,
+            _chain_references(session, row.chain),
+            now=now,
+            sender=row.sender,
+            note=note,
+        )
+        problems = consistency_problems(msg)
+        if problems:
+            raise TwinError(f"the Cancel of {identifier!r} is not consistent", problems)
+        _store(
+            session,
+            msg,
+            area_key=row.area_key,
+            chain=row.chain,
+            fingerprint="",
+            state="closed",
+            run_id=None,
+        )
+    return msg
 
 
 def list_alerts(
