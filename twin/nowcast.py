@@ -62,9 +62,9 @@ __all__ = [
 #: Where nowcast states are kept unless told otherwise.
 DEFAULT_STATE_DIR = Path("data/hue/nowcast_state")
 _BIN = "15min"
-#: Solver options of a nowcast: no flux weighting (theta = 1). With the default theta = 0.7
-#: the demo's 15 m deep sea grows a checkerboard instability under rain (hydro issue,
-#: reported); theta = 1 is stable there at the same time step.
+#: Solver options of a nowcast: no flux weighting (theta = 1). With theta < 1 hydro caps the
+#: Courant number at sqrt(theta/2) for stability (0.59 at 0.7), about a fifth more steps where
+#: the deep sea sets the time step; a warning is only useful early.
 NOWCAST_SOLVER: dict[str, float] = {"theta": 1.0}
 #: Sea and lagoon beds deeper than this (m) are raised to it in a nowcast
 #: (:func:`twin._scenario_forcing.raise_deep_bed`).
