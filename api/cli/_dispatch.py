@@ -9,6 +9,8 @@ input prints the problem and exits with status 2.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    import layers
     from twin.dispatch import Call, Dispatcher, Proposal
 
 __all__ = ["app"]
@@ -63,6 +66,7 @@ NowOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 OperatorOpt = Annotated[str, typer.Option("--operator", help="Who does it (audit log).")]
+CallIdArg = Annotated[int, typer.Argument(help="The call.")]
 
 
 def _fail(message: object) -> typer.Exit:
@@ -76,6 +80,21 @@ def _errors() -> tuple[type[Exception], ...]:
     from twin import TwinError
 
     return (TwinError, LayerError, HydroError)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn a project error raised inside into the CLI's message and exit status 2."""
+    try:
+        yield
+    except _errors() as exc:
+        raise _fail(exc) from None
+
+
+def _load_city(city: Path | None) -> layers.City:
+    import layers
+
+    return layers.load_city(city if city is not None else layers.ensure_demo_city())
 
 
 def _db_url(db: str | None) -> str:
@@ -127,17 +146,14 @@ def _now(now: str | None) -> datetime | float | None:
 def _dispatcher(
     city: Path | None, flood: Path | None, db: str | None, now: str | None
 ) -> Dispatcher:
-    import layers
     from twin.db import make_engine
     from twin.dispatch import Dispatcher
 
-    try:
-        city_obj = layers.load_city(city if city is not None else layers.ensure_demo_city())
+    with _guard():
+        city_obj = _load_city(city)
         url = _db_url(db)
         flood_path = flood if flood is not None else _latest_flood(url)
         return Dispatcher(city_obj, engine=make_engine(url), flood=flood_path, now=_now(now))
-    except _errors() as exc:
-        raise _fail(exc) from None
 
 
 def _emit(data: Any) -> None:
@@ -174,22 +190,30 @@ def _parse_vulnerable(text: str | None) -> dict[str, int] | list[str] | None:
     return out
 
 
-def _call_table(calls: list[Call], title: str) -> Table:
+def _table(title: str, columns: tuple[str, ...]) -> Table:
     table = Table(title=title)
-    for col in (
-        "id",
-        "score",
-        "status",
-        "place",
-        "ward",
-        "people",
-        "vuln.",
-        "hazard",
-        "danger in",
-        "waiting since",
-        "team",
-    ):
+    for col in columns:
         table.add_column(col)
+    return table
+
+
+def _call_table(calls: list[Call], title: str) -> Table:
+    table = _table(
+        title,
+        (
+            "id",
+            "score",
+            "status",
+            "place",
+            "ward",
+            "people",
+            "vuln.",
+            "hazard",
+            "danger in",
+            "waiting since",
+            "team",
+        ),
+    )
     for c in calls:
         table.add_row(
             str(c.call_id),
@@ -207,13 +231,17 @@ def _call_table(calls: list[Call], title: str) -> Table:
     return table
 
 
+def _print_call(call: Call) -> None:
+    _con.out.print(_call_table([call], f"call {call.call_id}"))
+
+
 def _print_proposal(p: Proposal) -> None:
     if p.best is None:
         _con.out.print(f"[bold red]{p.reason}[/bold red]", highlight=False)
         return
-    table = Table(title="teams that can reach the caller")
-    for col in ("team", "vehicle", "capacity", "ETA", "legs", "note"):
-        table.add_column(col)
+    table = _table(
+        "teams that can reach the caller", ("team", "vehicle", "capacity", "ETA", "legs", "note")
+    )
     for o in p.options:
         legs = ", ".join(f"{g.mode} {g.length_m:.0f} m" for g in o.route.legs)
         table.add_row(
@@ -255,7 +283,7 @@ def intake(
 ) -> None:
     """Take a call: locate it, judge the risk, score it, store it."""
     d = _dispatcher(city, flood, db, now)
-    try:
+    with _guard():
         call = d.intake(
             phone=phone,
             address=address,
@@ -269,12 +297,10 @@ def intake(
             operator=operator,
         )
         proposal = d.propose(call.call_id) if propose and call.located else None
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit({"call": call.to_dict(), "proposal": proposal.to_dict() if proposal else None})
         return
-    _con.out.print(_call_table([call], f"call {call.call_id}"))
+    _print_call(call)
     if not call.located:
         _con.out.print(f"address {call.geocode_status}: pick a place with `twin dispatch locate`")
         for i, c in enumerate(call.geocode.get("candidates", [])):
@@ -308,7 +334,7 @@ def queue(
 
 @app.command("propose")
 def propose_cmd(
-    call_id: Annotated[int, typer.Argument(help="The call.")],
+    call_id: CallIdArg,
     city: CityOpt = None,
     flood: FloodOpt = None,
     db: DbOpt = None,
@@ -317,10 +343,8 @@ def propose_cmd(
 ) -> None:
     """The teams that can reach a call, fastest first, and why the others cannot."""
     d = _dispatcher(city, flood, db, now)
-    try:
+    with _guard():
         p = d.propose(call_id)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit(p.to_dict())
         return
@@ -329,7 +353,7 @@ def propose_cmd(
 
 @app.command("assign")
 def assign(
-    call_id: Annotated[int, typer.Argument(help="The call.")],
+    call_id: CallIdArg,
     team: Annotated[str | None, typer.Option("--team", help="Team id (default: best).")] = None,
     operator: OperatorOpt = "dispatcher",
     city: CityOpt = None,
@@ -340,10 +364,8 @@ def assign(
 ) -> None:
     """Assign a team to a new call (default: the one that gets there first)."""
     d = _dispatcher(city, flood, db, now)
-    try:
+    with _guard():
         call = d.assign(call_id, team, operator=operator)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit(call.to_dict())
         return
@@ -353,7 +375,7 @@ def assign(
 
 @app.command("update")
 def update(
-    call_id: Annotated[int, typer.Argument(help="The call.")],
+    call_id: CallIdArg,
     status: Annotated[str, typer.Argument(help="en route, on scene, rescued, closed, ...")],
     note: Annotated[str, typer.Option("--note", help="Why (audit log).")] = "",
     operator: OperatorOpt = "dispatcher",
@@ -363,10 +385,8 @@ def update(
 ) -> None:
     """Move a call along its lifecycle."""
     d = _dispatcher(city, None, db, None)
-    try:
+    with _guard():
         call = d.update(call_id, status, operator=operator, note=note)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit(call.to_dict())
         return
@@ -375,7 +395,7 @@ def update(
 
 @app.command("locate")
 def locate(
-    call_id: Annotated[int, typer.Argument(help="The call.")],
+    call_id: CallIdArg,
     candidate: Annotated[
         int | None, typer.Option("--candidate", help="Index of a geocoding candidate.")
     ] = None,
@@ -390,36 +410,30 @@ def locate(
 ) -> None:
     """Give a call with an ambiguous address its place."""
     d = _dispatcher(city, flood, db, now)
-    try:
+    with _guard():
         call = d.locate(call_id, candidate=candidate, lon=lon, lat=lat, operator=operator)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit(call.to_dict())
         return
-    _con.out.print(_call_table([call], f"call {call.call_id}"))
+    _print_call(call)
 
 
 @app.command("show")
 def show(
-    call_id: Annotated[int, typer.Argument(help="The call.")],
+    call_id: CallIdArg,
     city: CityOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A call and its audit log."""
     d = _dispatcher(city, None, db, None)
-    try:
+    with _guard():
         call, log = d.call(call_id), d.history(call_id)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit({"call": call.to_dict(), "history": [e.to_dict() for e in log]})
         return
-    _con.out.print(_call_table([call], f"call {call.call_id}"))
-    table = Table(title="audit log")
-    for col in ("time", "operator", "from", "to", "team", "note"):
-        table.add_column(col)
+    _print_call(call)
+    table = _table("audit log", ("time", "operator", "from", "to", "team", "note"))
     for e in log:
         table.add_row(
             _local(e.at), e.operator, e.from_status or "", e.to_status, e.team_id or "", e.note
@@ -439,9 +453,7 @@ def teams(
     if as_json:
         _emit([t.to_dict() for t in ts])
         return
-    table = Table(title="teams")
-    for col in ("team", "name", "vehicle", "capacity", "status", "call"):
-        table.add_column(col)
+    table = _table("teams", ("team", "name", "vehicle", "capacity", "status", "call"))
     for t in ts:
         table.add_row(
             t.team_id, t.name, t.vehicle, str(t.capacity_persons), t.status, str(t.call_id or "")
@@ -463,18 +475,17 @@ def outbound(
 ) -> None:
     """Vulnerable households and earlier callers to call before the water gets to them."""
     d = _dispatcher(city, flood, db, now)
-    try:
+    with _guard():
         entries = d.outbound(hours, danger_class=danger_class)
-    except _errors() as exc:
-        raise _fail(exc) from None
     if as_json:
         _emit([e.to_dict() for e in entries])
         return
     if d.flood is None:
         _con.out.print("no flood result (dry): nobody to call; give --flood")
-    table = Table(title=f"{len(entries)} to call (hazard class >= {danger_class} within {hours} h)")
-    for col in ("danger in", "at", "who", "phone", "persons", "vulnerable", "ward", "peak m"):
-        table.add_column(col)
+    table = _table(
+        f"{len(entries)} to call (hazard class >= {danger_class} within {hours} h)",
+        ("danger in", "at", "who", "phone", "persons", "vulnerable", "ward", "peak m"),
+    )
     for e in entries:
         table.add_row(
             _minutes(e.time_to_danger_s),
@@ -496,20 +507,15 @@ def geocode_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ranked places for an address (nothing is stored)."""
-    import layers
     from twin.dispatch import GeocodeIndex, geocode
 
-    try:
-        c = layers.load_city(city if city is not None else layers.ensure_demo_city())
-    except _errors() as exc:
-        raise _fail(exc) from None
+    with _guard():
+        c = _load_city(city)
     result = geocode(text, GeocodeIndex(c.roads, c.wards))
     if as_json:
         _emit(result.to_dict())
         return
-    table = Table(title=f"{text!r}: {result.status}")
-    for col in ("#", "place", "ward", "confidence"):
-        table.add_column(col)
+    table = _table(f"{text!r}: {result.status}", ("#", "place", "ward", "confidence"))
     for i, cand in enumerate(result.candidates):
         table.add_row(str(i), cand.label, cand.ward_id or "", f"{cand.confidence:.2f}")
     _con.out.print(table)
