@@ -20,18 +20,22 @@ REFDATA = REPO.parent / "shared" / "refdata" / "benchmarks"
 TEST_DATA = REPO / "tests" / "hydro" / "data"
 
 
-def machine() -> dict[str, Any]:
-    """CPU, cores, versions and the load average (timings on a shared machine vary)."""
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what :func:`platform.processor` says."""
     cpu = platform.processor() or ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return cpu
+
+
+def machine() -> dict[str, Any]:
+    """CPU, cores, versions and the load average (timings on a shared machine vary)."""
     return {
-        "cpu": cpu,
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "python": platform.python_version(),

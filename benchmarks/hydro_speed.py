@@ -55,6 +55,7 @@ from typing import Any
 import numba
 import numpy as np
 import xarray as xr
+from _common import cpu_name
 
 import hydro
 
@@ -229,16 +230,9 @@ def output_share(n: int, dtype: str, threads: int, *, until: float) -> dict[str,
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """``_common.machine``'s record, with ``OMP_WAIT_POLICY`` and Numba's configured threads."""
     return {
-        "cpu": cpu,
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
