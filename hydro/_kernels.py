@@ -69,8 +69,9 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
     C_HALF,
     C_MARGIN,
     C_ARRIVAL,
-) = range(11)
-N_CONSTANTS = 11
+    C_SPEED_DEPTH,
+) = range(12)
+N_CONSTANTS = 12
 
 # Edge codes for :func:`boundary_flux`.
 EDGE_CLOSED, EDGE_FREE, EDGE_LEVEL = 0, 1, 2
@@ -249,6 +250,7 @@ def flux_step(
     quarter = half * half
     zero = c[C_ZERO]
     thresh = c[C_THRESH]
+    speed_depth = c[C_SPEED_DEPTH]
     for b in prange(bounds.size - 1):
         row = scratch[b, 0]
         ux = scratch[b, 3]
@@ -320,7 +322,7 @@ def flux_step(
             for j in range(a, e):
                 u = half * (ux[j] + ux[j + 1])
                 v = half * (va[j] + vb[j])
-                sp = np.sqrt(u * u + v * v) if h[i, j] >= thresh else zero
+                sp = np.sqrt(u * u + v * v) if h[i, j] >= speed_depth else zero
                 m = max_v[i, j]
                 max_v[i, j] = sp if sp > m else m  # a select: vectorises where max() does not
                 ux[j] = sp
@@ -624,7 +626,7 @@ def _face_velocity(q, za, zb, ha, hb, thresh):
 
 
 @njit(parallel=True, fastmath=_FASTMATH, cache=True)
-def speed_field(h, z, qx, qy, thresh, out):
+def speed_field(h, z, qx, qy, thresh, speed_depth, out):
     """Speed at cell centres (m/s) from the velocities on the faces.
 
     Each face's velocity is its flux over its flow depth ``h_f`` (0 where ``h_f`` is below
@@ -632,13 +634,13 @@ def speed_field(h, z, qx, qy, thresh, out):
     ``Vx``/``Vy``; the cell's ``(u, v)`` is the mean of its two x faces and of its two y faces.
     A film of water at a wet front next to deep water thus moves at the speed of the water
     crossing its faces, not at a flux divided by the film's own depth. Cells shallower than
-    ``thresh`` (m) get 0.
+    ``speed_depth`` (m) get 0.
     """
     ny, nx = h.shape
     for i in prange(ny):
         for j in range(nx):
             hc = h[i, j]
-            if hc < thresh:
+            if hc < speed_depth or hc < thresh:
                 out[i, j] = 0.0
                 continue
             zc = z[i, j]

@@ -71,6 +71,7 @@ def integrate(
     c[K.C_HALF] = 0.5
     c[K.C_MARGIN] = 1.0 - 16.0 * float(np.finfo(dt_).eps)
     c[K.C_ARRIVAL] = model.arrival_depth
+    c[K.C_SPEED_DEPTH] = model.speed_depth
     empty = np.zeros((0, 0), dt_)
     rg = f.rain_grid
     rain_grids = rg.grids.astype(dt_) if rg is not None else None
@@ -119,7 +120,7 @@ def integrate(
         np.add(z, h, out=outputs["wse"][k])
 
     snapshot(0)
-    K.speed_field(h, z, qx, qy, thresh, outputs["speed"][0])
+    K.speed_field(h, z, qx, qy, thresh, dt_.type(model.speed_depth), outputs["speed"][0])
     k_out = 1
     while k_out < nout:
         t_next = out_times[k_out]

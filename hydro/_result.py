@@ -29,7 +29,7 @@ VARIABLE_ATTRS: dict[str, dict[str, str]] = {
     },
     "speed": {
         "units": "m s-1",
-        "long_name": "depth-averaged flow speed (0 where shallower than the flow depth)",
+        "long_name": "depth-averaged flow speed (0 where shallower than speed_depth_m)",
         "standard_name": "flood_water_speed",
         "comment": "the cell's two x and two y face velocities (flux / flow depth of the face, "
         "as LISFLOOD-FP) averaged to the centre, over the step that ends at the snapshot",
@@ -128,6 +128,7 @@ def build_result(
             "friction": model.friction,
             "flow_depth_m": model.flow_depth,
             "arrival_depth_m": model.arrival_depth,
+            "speed_depth_m": model.speed_depth,
             "max_dt_s": model.max_dt,
             "gravity_m_s2": 9.81,
             "dtype": str(model.dtype),

@@ -60,6 +60,7 @@ def save_state(model: FloodModel, path: Path) -> None:
         "alpha": model.alpha,
         "flow_depth": model.flow_depth,
         "arrival_depth": model.arrival_depth,
+        "speed_depth": model.speed_depth,
         "max_dt": model.max_dt,
         "max_depth": model.max_depth,
         "t": model._t,
@@ -130,6 +131,7 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             alpha=meta["alpha"],
             flow_depth=meta["flow_depth"],
             arrival_depth=meta["arrival_depth"],
+            speed_depth=meta.get("speed_depth", meta["flow_depth"]),
             max_dt=meta["max_dt"],
             max_depth=meta["max_depth"],
         )

@@ -125,6 +125,11 @@ class FloodModel:
         Threshold flow depth ``h_f`` (m) below which a face carries no flow.
     arrival_depth : float
         Depth (m) whose first crossing gives ``arrival_time``.
+    speed_depth : float
+        Cells shallower than this (m) report no speed. On steep ground a cell's first wet step
+        has no friction yet (the semi-implicit term uses the previous flux), so films of a
+        few millimetres would show spurious speeds of tens of m/s; the flow itself is
+        unchanged (only ``speed`` and ``max_speed`` read this).
     max_dt : float
         Largest time step (s), used while the domain is (nearly) dry.
     max_depth : float
@@ -155,6 +160,7 @@ class FloodModel:
         friction: object = "2d",  # "2d" | "1d"; object while twin passes **dict[str, float]
         flow_depth: float = 1e-3,
         arrival_depth: float = 0.1,
+        speed_depth: float = 0.01,
         max_dt: float = 10.0,
         max_depth: float = 1e4,
     ) -> None:
@@ -171,6 +177,8 @@ class FloodModel:
             problems.append(f"flow_depth must be > 0 m, got {flow_depth}")
         if not arrival_depth > 0.0:
             problems.append(f"arrival_depth must be > 0 m, got {arrival_depth}")
+        if not speed_depth >= 0.0:
+            problems.append(f"speed_depth must be >= 0 m, got {speed_depth}")
         if not max_dt > 0.0:
             problems.append(f"max_dt must be > 0 s, got {max_dt}")
         if problems:
@@ -184,6 +192,7 @@ class FloodModel:
         self.friction = str(friction)
         self.flow_depth = float(flow_depth)
         self.arrival_depth = float(arrival_depth)
+        self.speed_depth = float(speed_depth)
         self.max_dt = float(max_dt)
         self.max_depth = float(max_depth)
         ny, nx = self.grid.shape

@@ -118,6 +118,7 @@ def _kernel_step(h, z, n2, qx, qy, dt, dx, theta, thresh, rain, margin, fric2d=F
     c[K.C_G], c[K.C_DT], c[K.C_INV_DX] = G, dt, 1 / dx
     c[K.C_THETA], c[K.C_HALF_1M_THETA], c[K.C_THRESH] = theta, 0.5 * (1 - theta), thresh
     c[K.C_ZERO], c[K.C_ONE], c[K.C_HALF], c[K.C_MARGIN] = 0, 1, 0.5, margin
+    c[K.C_SPEED_DEPTH] = thresh  # the NumPy reference reports speed from the flow depth
     bounds = K.row_blocks(ny, nblocks)
     scratch = np.zeros((bounds.size - 1, 4, nx + 1))
     edge = np.zeros((bounds.size - 1, 2, nx + 1))
