@@ -82,7 +82,7 @@ def fast_cbrt(x):
     return np.cbrt(x)
 
 
-@overload(fast_cbrt, jit_options={"fastmath": _FASTMATH})
+@overload(fast_cbrt, jit_options={"fastmath": _FASTMATH, "error_model": "numpy"})
 def _fast_cbrt_impl(x):
     if x == types.float32:
 
@@ -104,7 +104,8 @@ def _fast_cbrt_impl(x):
 
         def cbrt64(x):
             i = np.float64(x).view(np.int64)
-            i = i // np.int64(3) + np.int64(3071306043645493248)
+            # i / 3 through float64: an int64 division has no vector instruction
+            i = np.int64(np.float64(i) * (1.0 / 3.0)) + np.int64(3071306043645493248)
             y = np.int64(i).view(np.float64)
             x2 = x + x
             # Three Halley steps: 3e-2 -> 3e-5 -> 3e-14 -> float64 round-off.
@@ -126,8 +127,17 @@ def row_blocks(ny: int, nblocks: int) -> np.ndarray:
     return np.linspace(0, ny, nblocks + 1).round().astype(np.int64)
 
 
-@njit(fastmath=_FASTMATH, cache=True, inline="always")
-def _face_flux(q_theta, q_old, q_fric, eta_a, eta_b, hf, n2f, c):
+@njit(fastmath=_FASTMATH, cache=True, inline="always", error_model="numpy")
+def _face_constants(c):
+    """``(g, dt, 1/dx, flow depth, 0, theta, (1 - theta) / 2, 1/2)`` from the constants array."""
+    return (
+        c[C_G], c[C_DT], c[C_INV_DX], c[C_THRESH], c[C_ZERO], c[C_THETA], c[C_HALF_1M_THETA],
+        c[C_HALF],
+    )  # fmt: skip
+
+
+@njit(fastmath=_FASTMATH, cache=True, inline="always", error_model="numpy")
+def _face_flux(q_theta, q_old, q_fric, eta_a, eta_b, hf, n2f, k):
     """New flux across one face from cell a to cell b (zero where ``hf`` is below threshold).
 
     ``q_theta`` is de Almeida's weighted flux, ``q_old`` the face's own old flux and ``q_fric``
@@ -136,21 +146,20 @@ def _face_flux(q_theta, q_old, q_fric, eta_a, eta_b, hf, n2f, c):
     < 0``: the neighbours' fluxes have dragged it upstream), the face falls back to the plain
     Bates et al. (2010) update with its own old flux, as LISFLOOD-FP's ``acc`` solver does
     (``CalcFPQxAcc``). This is what stops the odd-even oscillation of the water surface on
-    steep ground and in deep water.
+    steep ground and in deep water. ``k`` is :func:`_face_constants`: scalars, not the
+    constants array, so that they stay in registers (an array might alias the fluxes written).
     """
-    g = c[C_G]
-    dt = c[C_DT]
-    thresh = c[C_THRESH]
+    g, dt, inv_dx, thresh, zero = k[0], k[1], k[2], k[3], k[4]
     hs = max(hf, thresh)
     h73 = hs * hs * fast_cbrt(hs)
-    drive = g * hs * dt * (eta_b - eta_a) * c[C_INV_DX]
+    drive = g * hs * dt * (eta_b - eta_a) * inv_dx
     inv_den = h73 / (h73 + g * dt * n2f * q_fric)  # 1 / (1 + g dt n² |q| / h^(7/3))
     q = (q_theta - drive) * inv_den
-    q = (q_old - drive) * inv_den if q * (eta_a - eta_b) < c[C_ZERO] else q
-    return q if hf >= thresh else c[C_ZERO]
+    q = (q_old - drive) * inv_den if q * (eta_a - eta_b) < zero else q
+    return q if hf >= thresh else zero
 
 
-@njit(fastmath=_FASTMATH, cache=True)
+@njit(fastmath=_FASTMATH, cache=True, error_model="numpy")
 def copy_edge_rows(qx, bounds, edge):
     """Before :func:`flux_step`: the old x-fluxes of the rows just outside each block.
 
@@ -168,36 +177,45 @@ def copy_edge_rows(qx, bounds, edge):
             edge[b, 1, :] = qx[r1, :]
 
 
-@njit(fastmath=_FASTMATH, cache=True, inline="always")
+@njit(fastmath=_FASTMATH, cache=True, inline="always", error_model="numpy")
 def _flow_depth(za, zb, ha, hb):
     """Flow depth ``h_f`` of a face between cells a and b."""
     return max(za + ha, zb + hb) - max(za, zb)
 
 
-@njit(fastmath=_FASTMATH, cache=True, inline="always")
-def _y_face(i, j, h, z, n2, qy_old, qx_a, qx_b, fric2d, c):
+@njit(fastmath=_FASTMATH, cache=True, inline="always", error_model="numpy")
+def _face(za, zb, ha, hb, q_old, q_prev, q_next, q_across, n2f, fric2d, k):
+    """New flux and flow depth of one face from cell a (bed ``za``, depth ``ha``) to cell b.
+
+    ``q_prev``/``q_next``: the old fluxes of the faces before and after it along the same
+    direction (de Almeida's theta-weighting); ``q_across``: the mean of the four old transverse
+    fluxes around it (2D friction). Scalars in, scalars out, so that the loops calling it
+    vectorise.
+    """
+    ea = za + ha
+    eb = zb + hb
+    hf = max(ea, eb) - max(za, zb)
+    qt = k[5] * q_old + k[6] * (q_prev + q_next)
+    qf = np.sqrt(q_old * q_old + q_across * q_across) if fric2d else abs(q_old)
+    return _face_flux(qt, q_old, qf, ea, eb, hf, n2f, k), hf
+
+
+@njit(fastmath=_FASTMATH, cache=True, inline="always", error_model="numpy")
+def _y_face(i, j, h, z, n2, qy_old, qx_a, qx_b, fric2d, k):
     """New flux and flow depth of the y face between rows ``i`` and ``i + 1``, column ``j``.
 
     ``qx_a``, ``qx_b``: the old x-fluxes of rows ``i`` and ``i + 1`` (for 2D friction).
     """
-    half = c[C_HALF]
-    za = z[i, j]
-    zb = z[i + 1, j]
-    ea = za + h[i, j]
-    eb = zb + h[i + 1, j]
-    hf = max(ea, eb) - max(za, zb)
-    qo = qy_old[i + 1, j]
-    qt = c[C_THETA] * qo + c[C_HALF_1M_THETA] * (qy_old[i, j] + qy_old[i + 2, j])
-    if fric2d:
-        qa = half * half * (qx_a[j] + qx_a[j + 1] + qx_b[j] + qx_b[j + 1])
-        qf = np.sqrt(qo * qo + qa * qa)
-    else:
-        qf = abs(qo)
+    half = k[7]
+    qa = half * half * (qx_a[j] + qx_a[j + 1] + qx_b[j] + qx_b[j + 1])
     n2f = half * (n2[i, j] + n2[i + 1, j])
-    return _face_flux(qt, qo, qf, ea, eb, hf, n2f, c), hf
+    return _face(
+        z[i, j], z[i + 1, j], h[i, j], h[i + 1, j], qy_old[i + 1, j], qy_old[i, j],
+        qy_old[i + 2, j], qa, n2f, fric2d, k,
+    )  # fmt: skip
 
 
-@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+@njit(parallel=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def flux_step(
     h, z, n2, qx, qy_old, qy_new, scratch, edge, lo, hi, bounds, fric2d, max_v, speed_out,
     write_speed, c,
@@ -244,13 +262,12 @@ def flux_step(
     the first row of each block also works out the y face above it (as the block before does).
     """
     ny, nx = h.shape
-    theta = c[C_THETA]
-    wgt = c[C_HALF_1M_THETA]
     half = c[C_HALF]
     quarter = half * half
     zero = c[C_ZERO]
     thresh = c[C_THRESH]
     speed_depth = c[C_SPEED_DEPTH]
+    k = _face_constants(c)
     for b in prange(bounds.size - 1):
         row = scratch[b, 0]
         ux = scratch[b, 3]
@@ -267,50 +284,69 @@ def flux_step(
                         hc = h[0, j]
                         va[j] = qy_old[0, j] / hc if hc >= thresh else zero
                     else:
-                        q, hf = _y_face(i - 1, j, h, z, n2, qy_old, edge[b, 0], qx[i], fric2d, c)
+                        q, hf = _y_face(i - 1, j, h, z, n2, qy_old, edge[b, 0], qx[i], fric2d, k)
                         va[j] = q / hf if hf >= thresh else zero
             # x faces of row i, j in [max(a, 1), min(e, nx - 1)]: old values from a copy.
+            # Every loop below runs over row views that start at its first column, with an
+            # index from 0: numba wraps negative indices, and only an index LLVM can prove
+            # non-negative loses that check, which would otherwise stop vectorisation.
             ja = max(a, 1)
             je = min(e, nx - 1)
             if ja > je:
                 ja, je = 1, 0
-            for j in range(ja - 1, je + 2):
-                row[j] = qx[i, j]
+            o = ja - 1
+            n_x = je + 1 - ja
+            qx_i = qx[i, o:]
+            old_x = row[o:]
+            for jj in range(n_x + 2):
+                old_x[jj] = qx_i[jj]
             # y faces between rows i and i + 1 (row i's x-fluxes are still the old ones).
             if i + 1 < ny:
                 a2 = min(a, lo[i + 1])
                 e2 = max(e, hi[i + 1])
                 qn = edge[b, 1] if i + 1 == bounds[b + 1] else qx[i + 1]
-                qi = qx[i]
-                for j in range(a2, e2):
-                    qy_new[i + 1, j] = _y_face(i, j, h, z, n2, qy_old, qi, qn, fric2d, c)[0]
+                z0 = z[i, a2:]
+                z1 = z[i + 1, a2:]
+                h0 = h[i, a2:]
+                h1 = h[i + 1, a2:]
+                m0 = n2[i, a2:]
+                m1 = n2[i + 1, a2:]
+                qm = qy_old[i, a2:]
+                q0 = qy_old[i + 1, a2:]
+                qp = qy_old[i + 2, a2:]
+                xa = qx[i, a2:]
+                xb = qn[a2:]
+                out = qy_new[i + 1, a2:]
+                vy = vb[a2:]
+                for jj in range(e2 - a2):
+                    qa = quarter * (xa[jj] + xa[jj + 1] + xb[jj] + xb[jj + 1]) if fric2d else zero
+                    out[jj] = _face(
+                        z0[jj], z1[jj], h0[jj], h1[jj], q0[jj], qm[jj], qp[jj], qa,
+                        half * (m0[jj] + m1[jj]), fric2d, k,
+                    )[0]  # fmt: skip
                 # their velocities, in a loop of their own (so that both loops vectorise)
-                for j in range(a2, e2):
-                    hf = _flow_depth(z[i, j], z[i + 1, j], h[i, j], h[i + 1, j])
-                    vb[j] = qy_new[i + 1, j] / hf if hf >= thresh else zero
+                for jj in range(e2 - a2):
+                    hf = _flow_depth(z0[jj], z1[jj], h0[jj], h1[jj])
+                    vy[jj] = out[jj] / hf if hf >= thresh else zero
             else:
                 for j in range(a, e):
                     hc = h[i, j]
                     vb[j] = qy_old[ny, j] / hc if hc >= thresh else zero
-            for j in range(ja, je + 1):
-                za = z[i, j - 1]
-                zb = z[i, j]
-                ea = za + h[i, j - 1]
-                eb = zb + h[i, j]
-                hf = max(ea, eb) - max(za, zb)
-                qo = row[j]
-                qt = theta * qo + wgt * (row[j - 1] + row[j + 1])
-                if fric2d:
-                    qa = quarter * (qy_old[i, j - 1] + qy_old[i, j] + qy_old[i + 1, j - 1]
-                                    + qy_old[i + 1, j])  # fmt: skip
-                    qf = np.sqrt(qo * qo + qa * qa)
-                else:
-                    qf = abs(qo)
-                n2f = half * (n2[i, j - 1] + n2[i, j])
-                qx[i, j] = _face_flux(qt, qo, qf, ea, eb, hf, n2f, c)
-            for j in range(ja, je + 1):
-                hf = _flow_depth(z[i, j - 1], z[i, j], h[i, j - 1], h[i, j])
-                ux[j] = qx[i, j] / hf if hf >= thresh else zero
+            zr = z[i, o:]
+            hr = h[i, o:]
+            mr = n2[i, o:]
+            ya = qy_old[i, o:]
+            yb = qy_old[i + 1, o:]
+            for jj in range(n_x):
+                qa = quarter * (ya[jj] + ya[jj + 1] + yb[jj] + yb[jj + 1]) if fric2d else zero
+                qx_i[jj + 1] = _face(
+                    zr[jj], zr[jj + 1], hr[jj], hr[jj + 1], old_x[jj + 1], old_x[jj],
+                    old_x[jj + 2], qa, half * (mr[jj] + mr[jj + 1]), fric2d, k,
+                )[0]  # fmt: skip
+            ux_o = ux[o:]
+            for jj in range(n_x):
+                hf = _flow_depth(zr[jj], zr[jj + 1], hr[jj], hr[jj + 1])
+                ux_o[jj + 1] = qx_i[jj + 1] / hf if hf >= thresh else zero
             # speed of the cells at or above the flow depth (the rest of the row has none)
             if a < e:
                 if a == 0:
@@ -319,19 +355,25 @@ def flux_step(
                 if e == nx:
                     hc = h[i, nx - 1]
                     ux[nx] = row[nx] / hc if hc >= thresh else zero
-            for j in range(a, e):
-                u = half * (ux[j] + ux[j + 1])
-                v = half * (va[j] + vb[j])
-                sp = np.sqrt(u * u + v * v) if h[i, j] >= speed_depth else zero
-                m = max_v[i, j]
-                max_v[i, j] = sp if sp > m else m  # a select: vectorises where max() does not
-                ux[j] = sp
+            ua = ux[a:]
+            v_a = va[a:]
+            v_b = vb[a:]
+            hc_ = h[i, a:]
+            mv = max_v[i, a:]
+            for jj in range(e - a):
+                u = half * (ua[jj] + ua[jj + 1])
+                v = half * (v_a[jj] + v_b[jj])
+                sp = np.sqrt(u * u + v * v) if hc_[jj] >= speed_depth else zero
+                m = mv[jj]
+                mv[jj] = sp if sp > m else m  # a select: vectorises where max() does not
+                ua[jj] = sp
             if write_speed:
+                out_i = speed_out[i]
                 for j in range(nx):
-                    speed_out[i, j] = ux[j] if a <= j < e else zero
+                    out_i[j] = ux[j] if a <= j < e else zero
 
 
-@njit(fastmath=_FASTMATH, cache=True)
+@njit(fastmath=_FASTMATH, cache=True, error_model="numpy")
 def boundary_flux(h, z, n2, q_old, q_new, edge, kind, level, slope, c):
     """Fluxes on one edge of the domain (m²/s), written into ``q_new``.
 
@@ -406,7 +448,7 @@ def boundary_flux(h, z, n2, q_old, q_new, edge, kind, level, slope, c):
             q_new[fi, fj] = -sign * max(num / den, zero)
 
 
-@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+@njit(parallel=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def source_step(
     h, qx, qy, s, rain0, rain1, rain_w, rain_scalar, loss, loss_scalar, row_rain, row_loss,
     lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
@@ -463,23 +505,31 @@ def source_step(
         ce = max(min(ce, nx), ca)
         cr_lo[i] = ca
         cr_hi[i] = ce
+        n_c = ce - ca
+        # row views from the first column, index from 0 (see flux_step)
+        hr = h[i, ca:]
+        r0 = rain0[i, ca:] if rain_grid else hr
+        r1 = rain1[i, ca:] if rain_grid else hr
+        lr = loss[i, ca:] if loss_grid else hr
+        xr = qx[i, ca:]
+        yt = qy[i, ca:]
+        yb = qy[i + 1, ca:]
+        sr = s[i, ca:]
         added = 0.0
         lost = 0.0
-        for j in range(ca, ce):
-            r = (w0 * rain0[i, j] + w1 * rain1[i, j]) * dt if rain_grid else rs
-            lv = loss[i, j] * dt if loss_grid else ls
-            hw = h[i, j] + r
-            hn = max(hw - lv, zero)
+        for jj in range(n_c):
+            r = (w0 * r0[jj] + w1 * r1[jj]) * dt if rain_grid else rs
+            hr[jj] += r
             added += r
+        for jj in range(n_c):
+            lv = lr[jj] * dt if loss_grid else ls
+            hw = hr[jj]
+            hn = max(hw - lv, zero)
             lost += hw - hn
-            h[i, j] = hn
-            out = (
-                max(qx[i, j + 1], zero)
-                - min(qx[i, j], zero)
-                + max(qy[i + 1, j], zero)
-                - min(qy[i, j], zero)
-            ) * k
-            s[i, j] = hn * margin / out if out > hn else one
+            hr[jj] = hn
+            out = (max(xr[jj + 1], zero) - min(xr[jj], zero) + max(yb[jj], zero)
+                   - min(yt[jj], zero)) * k  # fmt: skip
+            sr[jj] = hn * margin / out if out > hn else one
         row_rain[i] = added
         row_loss[i] = lost
 
@@ -502,7 +552,7 @@ def _int_bits_impl(x):
     return None
 
 
-@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+@njit(parallel=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def depth_step(
     h, qx, qy_in, qy_out, s, ones, max_h, arrival, ext_lo, ext_hi, lo, hi, row_hmax, row_hsum,
     row_out, t_end, bounds, cr_lo, cr_hi, c,
@@ -557,42 +607,57 @@ def depth_step(
         for i in range(bounds[b], bounds[b + 1]):
             ca = cr_lo[i]
             ce = cr_hi[i]
-            # each face is scaled by its upwind cell's factor; outside the domain it is 1
+            # each face is scaled by its upwind cell's factor; outside the domain it is 1.
+            # Row views from the first column, index from 0 (see flux_step).
             s_up = s[i - 1] if i > 0 else ones
             s_dn = s[i + 1] if i + 1 < ny else ones
             s_i = s[i]
-            for j in range(max(ca, 1), min(ce + 1, nx)):
-                q = qx[i, j]
-                qx[i, j] = q * (s_i[j - 1] if q > zero else s_i[j])
+            j0 = max(ca, 1)
+            xr = qx[i, j0:]
+            sl = s_i[j0 - 1 :]
+            for jj in range(min(ce + 1, nx) - j0):
+                q = xr[jj]
+                xr[jj] = q * (sl[jj] if q > zero else sl[jj + 1])
             if ca == 0:
                 q = qx[i, 0]
                 qx[i, 0] = q if q > zero else q * s_i[0]
             if ce == nx:
                 q = qx[i, nx]
                 qx[i, nx] = q * s_i[nx - 1] if q > zero else q
+            n_c = ce - ca
+            s_c = s_i[ca:]
+            s_u = s_up[ca:]
+            s_d = s_dn[ca:]
+            y_in = qy_in[i + 1, ca:]
+            y_out = qy_out[i + 1, ca:]
             # the y face below this row (written here); the one above is written by row i-1
-            for j in range(ca, ce):
-                q = qy_in[i + 1, j]
-                qy_out[i + 1, j] = q * (s_i[j] if q > zero else s_dn[j])
+            for jj in range(n_c):
+                q = y_in[jj]
+                y_out[jj] = q * (s_c[jj] if q > zero else s_d[jj])
             if i == 0:
                 for j in range(ca, ce):
                     q = qy_in[0, j]
                     qy_out[0, j] = q if q > zero else q * s_i[j]
-            for j in range(ca, ce):
-                qt = qy_in[i, j]
-                qt = qt * (s_up[j] if qt > zero else s_i[j])
-                hn = h[i, j] + k * (qx[i, j] - qx[i, j + 1] + qt - qy_out[i + 1, j])
+            hr = h[i, ca:]
+            xc = qx[i, ca:]
+            y_top = qy_in[i, ca:]
+            for jj in range(n_c):
+                qt = y_top[jj]
+                qt = qt * (s_u[jj] if qt > zero else s_c[jj])
+                hn = hr[jj] + k * (xc[jj] - xc[jj + 1] + qt - y_out[jj])
                 hn = zero if hn < zero else hn  # keeps a NaN, for the instability check
-                h[i, j] = hn
+                hr[jj] = hn
             hbits = int_bits(zero)
             hsum = zero
-            for j in range(ca, ce):
-                hn = h[i, j]
+            mh = max_h[i, ca:]
+            ar = arrival[i, ca:]
+            for jj in range(n_c):
+                hn = hr[jj]
                 hsum += hn
                 hbits = max(hbits, int_bits(hn))
-                max_h[i, j] = max(max_h[i, j], hn)
-                a = arrival[i, j]
-                arrival[i, j] = t_end if (hn > arrival_depth and t_end < a) else a
+                mh[jj] = max(mh[jj], hn)
+                a = ar[jj]
+                ar[jj] = t_end if (hn > arrival_depth and t_end < a) else a
             first = nx
             last = -1
             for j in range(ca, ce):
@@ -619,13 +684,13 @@ def depth_step(
             row_out[i] = out * c[C_DT]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _face_velocity(q, za, zb, ha, hb, thresh):
     hf = max(za + ha, zb + hb) - max(za, zb)
     return q / hf if hf >= thresh else 0.0
 
 
-@njit(parallel=True, fastmath=_FASTMATH, cache=True)
+@njit(parallel=True, fastmath=_FASTMATH, cache=True, error_model="numpy")
 def speed_field(h, z, qx, qy, thresh, speed_depth, out):
     """Speed at cell centres (m/s) from the velocities on the faces.
 
@@ -665,7 +730,7 @@ def speed_field(h, z, qx, qy, thresh, speed_depth, out):
             out[i, j] = np.sqrt(u * u + v * v)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def wet_extent(h, thresh, ext_lo, ext_hi):
     """Per row, the columns ``[ext_lo, ext_hi)`` spanning the cells with depth >= ``thresh``."""
     ny, nx = h.shape
@@ -684,14 +749,14 @@ def wet_extent(h, thresh, ext_lo, ext_hi):
         ext_hi[i] = last + 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def add_inflows(h, rows, cols, volumes_m, c):
     """Point inflows: add ``volumes_m`` (m of depth over the step) at cells ``(rows, cols)``."""
     for k in range(rows.size):
         h[rows[k], cols[k]] += volumes_m[k]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def depth_sum(h):
     """Sum of all depths (m) in float64, whatever the dtype of ``h``."""
     ny, nx = h.shape
