@@ -200,14 +200,28 @@ _GEOJSON_DOC: dict[int | str, dict[str, Any]] = {
 _ITEMS_PARAMETERS = frozenset({"bbox", "limit", "offset"})
 
 
+_FORMATS = frozenset({"json", "geojson"})
+"""Values of ``f`` (the encoding OGC API clients may ask for): both mean GeoJSON here."""
+
+
 def _refuse_unknown(request: Request, allowed: frozenset[str]) -> None:
-    """OGC API – Features (/req/core/query-param-unknown): unknown parameters are a 400."""
+    """OGC API – Features (/req/core/query-param-unknown): unknown parameters are a 400.
+
+    ``f``, the format parameter OGC API clients add (``f=json``), is known everywhere; a
+    format this service does not offer (``f=html``) is a 400 that names the ones it does.
+    """
+    allowed = allowed | {"f"}
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
-        known = ", ".join(sorted(allowed)) or "none"
+        known = ", ".join(sorted(allowed))
         raise HTTPException(
             400, detail=f"unknown query parameter(s) {', '.join(unknown)}: this path takes {known}"
         )
+    for fmt in request.query_params.getlist("f"):
+        if fmt.lower() not in _FORMATS:
+            raise HTTPException(
+                400, detail=f"format f={fmt!r} is not offered here: use f=json (GeoJSON)"
+            )
 
 
 @router.get(

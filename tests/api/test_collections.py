@@ -104,6 +104,21 @@ def test_unknown_query_parameters_are_400(client: TestClient) -> None:
     assert ok.status_code == 200
 
 
+def test_the_ogc_format_parameter_is_understood(client: TestClient) -> None:
+    # OGC API clients add f=json; it means GeoJSON here, on the list and on one feature
+    page = client.get("/collections/wards/items", params={"f": "json", "limit": 3})
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "application/geo+json"
+    assert page.json()["numberReturned"] == 3
+    one = client.get("/collections/wards/items/W01", params={"f": "geojson"})
+    assert one.status_code == 200
+    assert one.json()["id"] == "W01"
+    # a format not offered is a 400 that says what to use
+    html = client.get("/collections/wards/items", params={"f": "html"})
+    assert html.status_code == 400
+    assert "f=json" in html.json()["detail"]
+
+
 def test_one_feature_has_self_and_collection_links(client: TestClient) -> None:
     response = client.get("/collections/wards/items/W01")
     assert response.headers["content-type"] == "application/geo+json"
