@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,6 +76,17 @@ COORD_ATTRS: dict[str, dict[str, str]] = {
 _NO_FILL = {"_FillValue": None}  # CF: coordinate variables hold no missing values
 
 
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("hue-twin")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def build_result(
     model: FloodModel, out_times: np.ndarray, outputs: dict[str, np.ndarray], steps: int
 ) -> xr.Dataset:
@@ -121,6 +134,8 @@ def build_result(
         {
             "title": "hydro.FloodModel run",
             "Conventions": "CF-1.10",
+            # CF 2.6.2: the audit trail, one line per program that made or changed the file
+            "history": f"{_utc_now()} hydro.FloodModel.run (hue-twin {_version()})",
             "scheme": "local inertial (Bates et al. 2010; de Almeida et al. 2012)",
             "theta": model.theta,
             "alpha": model.alpha,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
@@ -189,6 +190,11 @@ def test_cf_coordinates_and_no_fill_value_on_them(make_dem, tmp_path, start) -> 
     assert result.y.attrs["standard_name"] == "projection_y_coordinate"
     assert (result.y.attrs["units"], result.y.attrs["axis"]) == ("m", "Y")
     assert result.wse.attrs["vertical_datum"] == "Hon Dau 1992"
+    # CF 2.6.2: an audit trail naming what made the file, stamped in UTC
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ hydro\.FloodModel\.run \(hue-twin \S+\)",
+        result.attrs["history"],
+    )
     arrival = result.arrival_time.attrs
     assert arrival["standard_name"] == "time_when_flood_water_rises_above_threshold"
     assert "0.1 m" in arrival["comment"]
