@@ -1,9 +1,29 @@
-"""Suite-wide settings. Per-package fixtures live in tests/<package>/conftest.py."""
+"""Suite-wide settings and the PostgreSQL fixtures. Per-package fixtures live in
+tests/<package>/conftest.py.
+
+PostgreSQL: ``TWIN_TEST_POSTGRES_URL`` (``postgresql+psycopg://user@host:port/db``) points the
+tests at a server you run; without it, a private cluster is made with the ``initdb`` /
+``pg_ctl`` found on ``PATH`` (or in ``/usr/lib/postgresql/*/bin``) in a temporary folder, on a
+free local port, and removed at the end. PostgreSQL refuses to run as root, so as root the
+cluster runs as the ``postgres`` system user (``runuser``). Where none of this is possible the
+tests that need it are skipped with the reason. Each test gets a database of its own.
+"""
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Numba compiles on first call; hypothesis' deadline would count the compilation.
@@ -11,3 +31,123 @@ settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=30
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@dataclass
+class PostgresServer:
+    """A server to make test databases on: ``url_for(name)`` gives a SQLAlchemy URL."""
+
+    host: str
+    port: int
+    user: str
+    admin_db: str
+    folder: Path | None = None  # set when the tests made (and will remove) the cluster
+    run_as: list[str] | None = None
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if self.folder is None:
+            return
+        pg_ctl = _binary("pg_ctl")
+        if pg_ctl is not None:
+            subprocess.run(
+                [*(self.run_as or []), pg_ctl, "-D", str(self.folder / "data"), "-m", "immediate",
+                 "stop"],
+                capture_output=True, timeout=60, check=False,
+            )  # fmt: skip
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server() -> PostgresServer:
+    """The server to test on; raises ``RuntimeError`` saying why there is none."""
+    url = os.environ.get("TWIN_TEST_POSTGRES_URL")
+    if url:
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        return PostgresServer(
+            u.host or "localhost", u.port or 5432, u.username or "postgres", u.database or ""
+        )
+    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        raise RuntimeError(
+            "no PostgreSQL: install it (initdb, pg_ctl) or set TWIN_TEST_POSTGRES_URL"
+        )
+    run_as: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="twin-test-pg-"))
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise RuntimeError(
+                "running as root and there is no 'postgres' user to run as"
+            ) from None
+        if shutil.which("runuser") is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise RuntimeError("running as root and there is no runuser to drop privileges")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    data = folder / "data"
+    steps = [
+        [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+         "--locale=C.UTF-8"],
+        [pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "60", "-o",
+         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+    ]  # fmt: skip
+    for cmd in steps:
+        done = subprocess.run([*run_as, *cmd], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise RuntimeError(f"{Path(cmd[0]).name} failed: {done.stderr.strip()[-300:]}")
+    return PostgresServer("127.0.0.1", port, "postgres", "postgres", folder, run_as)
+
+
+def fresh_database(server: PostgresServer) -> Iterator[str]:
+    """Make an empty database, yield its URL, drop it afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"twin_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url_for(server.admin_db), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield server.url_for(name)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session (skips the test where there is none)."""
+    try:
+        server = start_server()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"PostgreSQL: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The SQLAlchemy URL of an empty database of this test's own."""
+    yield from fresh_database(postgres_server)

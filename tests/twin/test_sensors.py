@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -522,18 +521,8 @@ def test_sample_feeds_report_the_planted_faults(engine):
     assert series(engine, "thuan-an", "water_level").max() < 2.0  # cm converted to m
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TWIN_TEST_POSTGRES_URL"),
-    reason="set TWIN_TEST_POSTGRES_URL (postgresql+psycopg://...) to test on PostgreSQL",
-)
-def test_postgresql_ingest_and_query():
-    from sqlalchemy import text
-
-    url = os.environ["TWIN_TEST_POSTGRES_URL"]
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS sensor_notes, sensor_readings, sensor_batches"))
-    engine.dispose()
+def test_postgresql_ingest_and_query(postgres_url: str) -> None:
+    url = postgres_url
     engine = make_engine(url)
     try:
         files = [SAMPLES / n for n in ("river_gauges.csv", "rain_gauges.csv", "dams.json")]

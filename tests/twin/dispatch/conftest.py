@@ -8,7 +8,7 @@ x >= 400. Coordinates are offset into EPSG:32648 near Huế.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -204,17 +204,31 @@ def at() -> Callable[[float, float], tuple[float, float]]:
     return lambda x, y: (X0 + x, Y0 + y)
 
 
-@pytest.fixture
-def dispatcher_factory(city: SimpleNamespace, tmp_path: Any) -> Callable[..., Any]:
-    """A Dispatcher on a fresh SQLite file in tmp_path (keyword arguments go to it)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def dispatcher_factory(
+    request: pytest.FixtureRequest, city: SimpleNamespace, tmp_path: Any
+) -> Iterator[Callable[..., Any]]:
+    """Dispatchers on one fresh database (keyword arguments go to them), every test twice:
+    on a SQLite file in tmp_path and on a PostgreSQL database of its own (skipped, with the
+    reason, where there is no PostgreSQL; see tests/conftest.py)."""
     from datetime import UTC, datetime
 
     from twin.db import make_engine
     from twin.dispatch import Dispatcher
 
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'twin.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engines: list[Any] = []
+
     def make(**kw: Any) -> Any:
-        kw.setdefault("engine", make_engine(f"sqlite:///{tmp_path / 'twin.db'}"))
+        if "engine" not in kw:
+            engines.append(make_engine(url))
+            kw["engine"] = engines[-1]
         kw.setdefault("clock", lambda: datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
         return Dispatcher(city, **kw)
 
-    return make
+    yield make
+    for engine in engines:
+        engine.dispose()
