@@ -363,6 +363,45 @@ class FloodModel:
             raise HydroError("initial depth: must be finite and >= 0 everywhere")
         self._h[...] = h
 
+    def set_initial_state(self, state: FloodModel) -> None:
+        """Hot start: the water depths and the unit-width fluxes of ``state`` before the first run.
+
+        ``state`` is another model on the same grid, typically ``FloodModel.load_state(path)``
+        of an earlier run (LISFLOOD-FP's ``startfile`` and ``startq2d``). Unlike
+        :meth:`set_initial_depth`, the water keeps moving as it was: no start-up wave while
+        the fluxes build up again. Forcings, running maxima and arrival times are not taken
+        over: this model's own forcings apply, and its maxima and arrival times start afresh.
+
+        Raises
+        ------
+        HydroError
+            If this model has already run, or ``state`` lies on another grid.
+        """
+        if self._steps or self._t:
+            raise HydroError("set_initial_state: the model has already run; make a new model")
+        if not isinstance(state, FloodModel):
+            raise HydroError(f"initial state: expected a FloodModel, got {type(state).__name__}")
+        mine, theirs = self._elevation, state._elevation
+        same = mine.shape == theirs.shape and all(
+            np.allclose(mine[c].values, theirs[c].values, rtol=0.0, atol=1e-6 * self.grid.dx)
+            for c in ("y", "x")
+        )
+        if not same:
+            raise HydroError(
+                f"initial state: its grid ({theirs.shape[0]} x {theirs.shape[1]} cells from "
+                f"x={float(theirs['x'][0]):g}, y={float(theirs['y'][0]):g}) is not this model's "
+                f"({mine.shape[0]} x {mine.shape[1]} from x={float(mine['x'][0]):g}, "
+                f"y={float(mine['y'][0]):g}); regrid its depth and use set_initial_depth"
+            )
+        h, qx, qy = state._h, state._qx, state._qy
+        if not (np.all(np.isfinite(h)) and np.all(h >= 0)):
+            raise HydroError("initial state: its depths must be finite and >= 0 everywhere")
+        if not (np.all(np.isfinite(qx)) and np.all(np.isfinite(qy))):
+            raise HydroError("initial state: its fluxes must be finite everywhere")
+        self._h[...] = h
+        self._qx[...] = qx
+        self._qy[...] = qy
+
     # ----------------------------------------------------------------- state
     @property
     def courant(self) -> float:
