@@ -56,6 +56,8 @@ class Forcing:
     inflows: list[PointInflow] = field(default_factory=list)
     boundaries: list[tuple[str, str, float | xr.DataArray | None]] = field(default_factory=list)
     initial_depth: xr.DataArray | None = None
+    # a hot start (depths and fluxes) from a saved hydro.FloodModel; wins over initial_depth
+    initial_state: Any = None
     dam_operations: dict[str, pd.DataFrame] = field(default_factory=dict)
     solver: dict[str, float] = field(default_factory=dict)
 
@@ -479,5 +481,7 @@ def apply_forcing(model: Any, forcing: Forcing) -> None:
             model.set_boundary(edge, kind, level=level)
         else:
             model.set_boundary(edge, kind)
-    if forcing.initial_depth is not None:
+    if forcing.initial_state is not None:
+        model.set_initial_state(forcing.initial_state)
+    elif forcing.initial_depth is not None:
         model.set_initial_depth(forcing.initial_depth)

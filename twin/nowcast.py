@@ -13,9 +13,9 @@ What drives a nowcast
 - lagoon or sea: the level of the lagoon gauge (default ``thuan-an``) on the edges of the
   domain that face them (default north and east), held after the last reading; raised to the
   lowest bed along an edge where it lies below it; without a reading those edges are free;
-- initial water: the depth of the latest saved model state at or before ``at`` (a warm start,
-  no older than ``max_state_age_h``); else, a cold start with the lagoon level filling the
-  cells below it.
+- initial water: the latest saved model state at or before ``at`` (a hot start: its depths
+  and its fluxes, so the water keeps moving as it was; no older than ``max_state_age_h``);
+  else, a cold start with the lagoon level filling the cells below it.
 
 The run goes from the state's time (or ``at``) to ``at + hours``; the model state at ``at``
 is saved in ``state_dir`` for the next nowcast. Impact and alerts (CAP status ``Actual``,
@@ -183,6 +183,7 @@ def nowcast_forcing(
     notes: list[str] | None = None,
     solver: dict[str, float] | None = None,
     min_bed_m: float | None = NOWCAST_MIN_BED_M,
+    initial_state: Any = None,
 ) -> Forcing:
     """Model inputs of a nowcast from the sensor database (see the module notes)."""
     notes = notes if notes is not None else []
@@ -241,6 +242,7 @@ def nowcast_forcing(
             )
             forcing.boundaries.append((edge, "level", da))
         lagoon_now = float(v[0])
+    forcing.initial_state = initial_state  # a hydro.FloodModel: depths and fluxes
     if initial_depth is not None:
         forcing.initial_depth = initial_depth.astype(elevation.dtype)
     elif lagoon_now is not None:
@@ -339,12 +341,13 @@ def run_nowcast(
     found = find_state(states, at_utc, max_age_h=max_state_age_h)
     origin = found[1] if found is not None else at_utc
     end = at_utc + pd.Timedelta(hours=hours)
-    initial = None
+    initial = state = None
     if found is not None:
-        initial = hydro.FloodModel.load_state(found[0]).depth
+        state = hydro.FloodModel.load_state(found[0])
+        initial = state.depth
         grid = resample_grid(the_city.dem, resolution_m)
         if initial.shape != grid.shape:
-            initial, found, origin = None, None, at_utc
+            initial, state, found, origin = None, None, None, at_utc
     notes: list[str] = []
     every_s = pd.Timedelta(output_every).total_seconds()
     states.mkdir(parents=True, exist_ok=True)
@@ -364,6 +367,7 @@ def run_nowcast(
             lagoon_gauge=lagoon_gauge,
             lagoon_edges=lagoon_edges,
             initial_depth=initial,
+            initial_state=state,
             notes=notes,
             solver=NOWCAST_SOLVER if solver is None else solver,
         ),

@@ -16,6 +16,7 @@ import shapely.geometry
 import xarray as xr
 from shapely.geometry import LineString, Point, box
 
+from hydro import FloodModel
 from twin import TwinError
 from twin._scenario_forcing import build_forcing
 from twin.alerts import validate_cap_xml
@@ -329,6 +330,25 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
         lagoon_edges=("south",),
     )
     assert later.summary["warm_start"] is not None
+    # the 06:30 state was a cold start (water at rest); the one the second nowcast saved at
+    # 07:00 holds moving water, and a third nowcast starts hot from it: depths and fluxes, so
+    # the water moves from the first snapshot on (a depth-only start would be at rest)
+    third = run_nowcast(
+        at + pd.Timedelta("60min"),
+        0.25,
+        tmp_path / "now3",
+        city=city,
+        resolution_m=20,
+        output_every="5min",
+        engine=engine,
+        state_dir=states,
+        lagoon_edges=("south",),
+    )
+    saved = FloodModel.load_state(third.summary["warm_start"])
+    assert Path(third.summary["warm_start"]).name == "state-20251027T000000Z.npz"  # 07:00 +07
+    moving = np.abs(saved._qx).max()
+    assert moving > 1e-4
+    assert float(third.result["speed"].isel(time=0).max()) > 0.0
     # from the 06:30 state: 10 m3/s (between 8 at 06:00 and 12 at 07:00) -> 12, then held
     assert later.summary["volume_balance"]["inflow_m3"] == pytest.approx(
         (10 + 12) / 2 * 1800 + 12 * 1800, rel=1e-6
