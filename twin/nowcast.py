@@ -56,6 +56,7 @@ __all__ = [
     "find_state",
     "nowcast_forcing",
     "parse_at",
+    "prune_states",
     "run_nowcast",
 ]
 
@@ -94,6 +95,15 @@ def state_path(state_dir: Path, at: pd.Timestamp) -> Path:
     return state_dir / f"state-{at.tz_convert('UTC').strftime('%Y%m%dT%H%M%SZ')}.npz"
 
 
+def _state_time(p: Path) -> pd.Timestamp | None:
+    """The UTC time in a state file's name, or None for a file that is not a state."""
+    m = _STATE_RE.match(p.name)
+    if not m:
+        return None
+    t = pd.Timestamp(m.group(1))
+    return t.tz_localize("UTC") if t.tzinfo is None else t
+
+
 def find_state(
     state_dir: Path, at: pd.Timestamp, *, max_age_h: float = 24.0
 ) -> tuple[Path, pd.Timestamp] | None:
@@ -102,17 +112,29 @@ def find_state(
     if not state_dir.is_dir():
         return None
     for p in state_dir.iterdir():
-        m = _STATE_RE.match(p.name)
-        if not m:
+        t = _state_time(p)
+        if t is None:
             continue
-        t = (
-            pd.Timestamp(m.group(1)).tz_localize("UTC")
-            if pd.Timestamp(m.group(1)).tzinfo is None
-            else pd.Timestamp(m.group(1))
-        )
         if t <= at and at - t <= pd.Timedelta(hours=max_age_h) and (best is None or t > best[1]):
             best = (p, t)
     return best
+
+
+def prune_states(state_dir: Path, before: pd.Timestamp) -> list[Path]:
+    """Delete the saved states older than ``before``; the files deleted.
+
+    A state at 30 m of the demo city is about 40 MB and a nowcast every 15 minutes saves one,
+    so without pruning the folder grows by gigabytes a day.
+    """
+    gone: list[Path] = []
+    if not state_dir.is_dir():
+        return gone
+    for p in sorted(state_dir.iterdir()):
+        t = _state_time(p)
+        if t is not None and t < before:
+            p.unlink(missing_ok=True)
+            gone.append(p)
+    return gone
 
 
 def _rain_forcing(
@@ -278,6 +300,7 @@ def run_nowcast(
     engine: Engine | None = None,
     state_dir: str | Path | None = None,
     max_state_age_h: float = 24.0,
+    keep_states_h: float | None = 48.0,
     lagoon_gauge: str = "thuan-an",
     lagoon_edges: tuple[str, ...] = ("north", "east"),
     solver: dict[str, float] | None = None,
@@ -307,6 +330,9 @@ def run_nowcast(
         Where model states are kept (warm starts); default ``data/hue/nowcast_state``.
     max_state_age_h
         Older states are not used.
+    keep_states_h
+        After the run, saved states older than this many hours before ``at`` are deleted
+        (None keeps them all).
     lagoon_gauge, lagoon_edges
         The gauge whose level is imposed on which edges of the domain (the demo city: the sea
         and the Tam Giang lagoon lie on the north and east edges).
@@ -326,6 +352,11 @@ def run_nowcast(
     at_utc = parse_at(at)
     if not hours > 0:
         raise TwinError(f"hours must be > 0, got {hours}")
+    if keep_states_h is not None and not keep_states_h >= max_state_age_h:
+        raise TwinError(
+            f"keep_states_h ({keep_states_h}) must be at least max_state_age_h "
+            f"({max_state_age_h}), or None to keep every state"
+        )
     engine = engine if engine is not None else make_engine()
     if city is None or isinstance(city, str | Path):
         import layers
@@ -352,7 +383,7 @@ def run_nowcast(
     every_s = pd.Timedelta(output_every).total_seconds()
     states.mkdir(parents=True, exist_ok=True)
     lead_s = (at_utc - origin).total_seconds()
-    return execute(
+    result = execute(
         f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}",
         "nowcast",
         the_city,
@@ -387,3 +418,6 @@ def run_nowcast(
         save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
         alert_time=at_utc.to_pydatetime(),
     )
+    if keep_states_h is not None:
+        prune_states(states, at_utc - pd.Timedelta(hours=keep_states_h))
+    return result

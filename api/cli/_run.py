@@ -118,6 +118,12 @@ def nowcast(
     state_dir: Annotated[
         Path | None, typer.Option("--state-dir", help="Where model states are kept.")
     ] = None,
+    keep_states_h: Annotated[
+        float,
+        typer.Option(
+            "--keep-states-h", help="Delete saved states older than this many hours before AT."
+        ),
+    ] = 48.0,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Run the flood model HOURS ahead of AT from the latest good sensor data."""
@@ -137,6 +143,7 @@ def nowcast(
                 output_every=every,
                 engine=engine,
                 state_dir=state_dir,
+                keep_states_h=keep_states_h,
                 progress=report,
             )
     except _errors() as exc:

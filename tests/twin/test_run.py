@@ -377,3 +377,37 @@ def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:
             resolution_m=5,
             engine=make_engine("sqlite://"),
         )
+
+
+def test_old_nowcast_states_are_pruned(tmp_path: Path) -> None:
+    from twin.nowcast import prune_states, state_path
+
+    states = tmp_path / "states"
+    states.mkdir()
+    at = pd.Timestamp("2025-10-27T00:00:00Z")
+    for hours_before in (0, 24, 47, 49, 100):
+        state_path(states, at - pd.Timedelta(hours=hours_before)).write_bytes(b"x")
+    (states / "notes.txt").write_text("not a state")
+    gone = prune_states(states, at - pd.Timedelta(hours=48))
+    assert sorted(p.name for p in gone) == [
+        "state-20251022T200000Z.npz",  # 100 h before
+        "state-20251024T230000Z.npz",  # 49 h before
+    ]
+    left = sorted(p.name for p in states.iterdir())
+    assert left == [
+        "notes.txt",
+        "state-20251025T010000Z.npz",
+        "state-20251026T000000Z.npz",
+        "state-20251027T000000Z.npz",
+    ]
+    assert find_state(states, at, max_age_h=48) is not None
+
+
+def test_keeping_fewer_states_than_are_used_is_refused(
+    tmp_path: Path, city: SimpleNamespace
+) -> None:
+    with pytest.raises(TwinError, match="keep_states_h"):
+        run_nowcast(
+            "2025-10-27T07:00+07:00", 1, tmp_path / "out", city=city, state_dir=tmp_path,
+            engine=make_engine("sqlite://"), max_state_age_h=24, keep_states_h=12,
+        )  # fmt: skip
