@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -30,6 +31,7 @@ from twin.alerts import (
     alert_json,
     alert_xml,
     atom_feed,
+    cancel_alert,
     cap_circle,
     cap_polygon,
     cap_schema,
@@ -672,3 +674,62 @@ def test_cap_polygon_is_lat_first_and_closed_for_any_ring(ring):
     assert pairs[0] == pairs[-1] and len(pairs) >= 4
     for (lat, lon), (x, y) in zip(pairs, ring, strict=False):
         assert lat == pytest.approx(y, abs=1e-5) and lon == pytest.approx(x, abs=1e-5)
+
+
+# --- issuances at the same instant ----------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database URL: a SQLite file, and a PostgreSQL database (where there is one)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'twin.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def _at_once(url: str, plans: list[list[WardImpact]], now: datetime) -> list[list[str]]:
+    """Issue each plan from its own thread and engine, all released at the same instant."""
+    import threading
+
+    engines = [make_engine(url) for _ in plans]
+    barrier = threading.Barrier(len(plans))
+    out: list[list[str]] = [[] for _ in plans]
+    errors: list[BaseException] = []
+
+    def issue(k: int) -> None:
+        try:
+            barrier.wait()
+            out[k] = [m.msg_type for m in issue_alerts(engines[k], plans[k], now=now)]
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(k,)) for k in range(len(plans))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+    assert not errors, errors
+    return out
+
+
+def test_issuances_at_the_same_instant_never_make_two_alerts(any_database: str) -> None:
+    # the same plan twice: one Alert, and the second issuance finds nothing changed
+    same = _at_once(any_database, [[ward()], [ward()]], NOW)
+    assert sorted(t for kinds in same for t in kinds) == ["Alert"]
+    # two different plans for the area: an Alert and an Update of it, never two Alerts
+    engine = make_engine(any_database)
+    (first,) = active_ids(engine)
+    cancel_alert(engine, first, now=NOW + timedelta(minutes=1))
+    later = NOW + timedelta(minutes=2)
+    both = _at_once(any_database, [[ward()], [ward(max_hazard_class=3)]], later)
+    assert sorted(t for kinds in both for t in kinds) == ["Alert", "Update"]
+    active = [r for r in list_alerts(engine) if r.state == "active"]
+    assert len(active) == 1
+    engine.dispose()
+
+
+def active_ids(engine: Any) -> list[str]:
+    """Identifiers of the messages in effect."""
+    return [r.identifier for r in list_alerts(engine) if r.state == "active"]

@@ -13,6 +13,12 @@ Each area (a ward, a group of wards, a gauge) has at most one message in effect 
 
 An operator may also cancel a message in effect by hand (:func:`cancel_alert`): the same
 Cancel, referencing the whole chain.
+
+Issuances and cancellations run one at a time: each takes the write lock of a one-row table
+(:class:`AlertLockRow`) as its first statement, so on SQLite and on PostgreSQL a second one
+waits and then reads what the first committed (a nowcast and an operator at the same instant
+give an Alert and an Update, never two Alerts). A partial unique index (one message in effect
+per area and status) backs this up.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lxml import etree
-from sqlalchemy import Engine, Integer, String, Text, select
+from sqlalchemy import DDL, Engine, Index, Integer, String, Text, event, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from twin._errors import ConflictError, NotFoundError, TwinError
@@ -80,6 +86,48 @@ class AlertRow(Base):
     headline_en: Mapped[str] = mapped_column(Text)
     run_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     xml: Mapped[str] = mapped_column(Text)
+
+
+# at most one message in effect per area and status, whatever the writers do
+Index(
+    "alert_one_active_per_area",
+    AlertRow.area_key,
+    AlertRow.status,
+    unique=True,
+    sqlite_where=text("state = 'active'"),
+    postgresql_where=text("state = 'active'"),
+)
+
+
+class AlertLockRow(Base):
+    """One row whose update serialises issuances and cancellations (see the module notes)."""
+
+    __tablename__ = "alert_issue_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuances: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# the row exists from the table's creation on, so the lock never has to be inserted by two
+# writers at once
+event.listen(
+    AlertLockRow.__table__,
+    "after_create",
+    DDL("INSERT INTO alert_issue_lock (id, issuances) VALUES (1, 0)"),
+)
+
+
+def _take_issue_lock(session: Session) -> None:
+    """Take the alert write lock for the rest of the transaction (a write as first statement:
+    SQLite's RESERVED lock, PostgreSQL's row lock); the next writer waits for our commit."""
+    done = session.execute(
+        update(AlertLockRow)
+        .where(AlertLockRow.id == 1)
+        .values(issuances=AlertLockRow.issuances + 1)
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(AlertLockRow(id=1, issuances=1))
+        session.flush()
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +356,7 @@ def issue_alerts(
     plans = {p.area_key: p for p in plan_alerts(impacts, gauges, now=now, rules=rules)}
     issued: list[CapMessage] = []
     with session_scope(engine) as session:
+        _take_issue_lock(session)
         current = session.scalars(
             select(AlertRow).where(AlertRow.state == "active", AlertRow.status == rules.status)
         ).all()
@@ -455,6 +504,7 @@ def cancel_alert(
         if _XML_UNSAFE.search(note):
             raise TwinError("note holds control characters that XML cannot carry: remove them")
     with session_scope(engine) as session:
+        _take_issue_lock(session)
         row = session.get(AlertRow, identifier)
         if row is None:
             raise NotFoundError(f"no alert with identifier {identifier!r}: list them with /alerts")
@@ -535,6 +585,7 @@ def alert_xml(engine: Engine, identifier: str) -> bytes:
         When no message has that identifier.
     """
     with session_scope(engine) as session:
+        _take_issue_lock(session)
         row = session.get(AlertRow, identifier)
         if row is None:
             raise NotFoundError(f"no alert with identifier {identifier!r}")
