@@ -567,6 +567,28 @@ def test_atom_feed_of_active_alerts(engine):
     assert "flood warning" in english.findtext("a:entry[2]/a:title", namespaces=ATOM)
 
 
+def test_atom_entries_carry_the_cap_index_fields(engine):
+    (alert,) = issue_alerts(engine, [ward("W01")], now=NOW)
+    feed = etree.fromstring(atom_feed(engine, now=NOW + timedelta(minutes=5)))
+    (entry,) = feed.findall("a:entry", ATOM)
+    info = alert.infos[0]
+    assert entry.findtext("cap:identifier", namespaces=NS) == alert.identifier
+    assert entry.findtext("cap:sent", namespaces=NS) == "2025-10-27T07:00:00+07:00"
+    assert entry.findtext("cap:status", namespaces=NS) == alert.status
+    assert entry.findtext("cap:msgType", namespaces=NS) == "Alert"
+    for tag in ("event", "urgency", "severity", "certainty"):
+        assert entry.findtext(f"cap:{tag}", namespaces=NS) == getattr(info, tag), tag
+    assert entry.findtext("cap:expires", namespaces=NS).endswith("+07:00")
+    assert entry.findtext("cap:areaDesc", namespaces=NS) == info.areas[0].area_desc
+    # the same lat,lon polygon as the message, and the ward code as geocode
+    assert entry.findtext("cap:polygon", namespaces=NS) == info.areas[0].polygons[0]
+    geocode = entry.find("cap:geocode", NS)
+    assert (
+        geocode.findtext("cap:valueName", namespaces=NS),
+        geocode.findtext("cap:value", namespaces=NS),
+    ) == info.areas[0].geocodes[0]
+
+
 def test_atom_feed_leaves_out_expired_and_old_retractions(engine):
     issue_alerts(engine, [ward("W01"), ward("W02", name="Thuận Hóa")], now=NOW)
     issue_alerts(engine, [ward("W01")], now=NOW + timedelta(hours=1))  # W02 cancelled

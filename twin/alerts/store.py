@@ -36,7 +36,7 @@ from sqlalchemy import DDL, Engine, Index, Integer, String, Text, event, select,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from twin._errors import ConflictError, NotFoundError, TwinError
-from twin.alerts.cap import CapInfo, CapMessage
+from twin.alerts.cap import CAP_NAMESPACE, CapInfo, CapMessage
 from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
 from twin.db import Base, session_scope
 from twin.sensors._timeutil import UTCDateTime, as_utc, local_iso
@@ -661,6 +661,52 @@ def feed_messages(
     return [CapMessage.from_xml(x.encode("utf-8")) for x in xmls]
 
 
+_C = f"{{{CAP_NAMESPACE}}}"
+
+
+def _cap_index(entry: etree._Element, msg: CapMessage, info: CapInfo | None) -> None:
+    """The CAP fields an alert aggregator filters on, as ``cap:`` elements of an Atom entry.
+
+    This is the "CAP index" convention of public alert feeds (the US National Weather
+    Service's, those Google Public Alerts reads): a reader can pick the entries for its area,
+    severity and status without fetching every message; the message itself stays the link.
+    """
+
+    def add(tag: str, text: str) -> etree._Element:
+        element = etree.SubElement(entry, _C + tag)
+        element.text = text
+        return element
+
+    add("identifier", msg.identifier)
+    add("sender", msg.sender)
+    add("sent", local_iso(msg.sent))
+    add("status", msg.status)
+    add("msgType", msg.msg_type)
+    add("scope", msg.scope)
+    if info is None:
+        return
+    add("event", info.event)
+    for category in info.categories:
+        add("category", category)
+    add("urgency", info.urgency)
+    add("severity", info.severity)
+    add("certainty", info.certainty)
+    for tag, when in (("effective", info.effective), ("onset", info.onset)):
+        if when is not None:
+            add(tag, local_iso(when))
+    if info.expires is not None:
+        add("expires", local_iso(info.expires))
+    if info.areas:
+        add("areaDesc", "; ".join(a.area_desc for a in info.areas))
+        for area in info.areas:
+            for polygon in area.polygons:
+                add("polygon", polygon)
+            for name, value in area.geocodes:
+                geocode = etree.SubElement(entry, _C + "geocode")
+                etree.SubElement(geocode, _C + "valueName").text = name
+                etree.SubElement(geocode, _C + "value").text = value
+
+
 def atom_feed(
     engine: Engine,
     *,
@@ -695,12 +741,14 @@ def atom_feed(
     -------
     bytes
         UTF-8 XML; entry ids are stable ``urn:uuid:`` URNs derived from sender and identifier,
-        each entry's ``updated`` is its message's ``sent``.
+        each entry's ``updated`` is its message's ``sent``; each entry also carries the
+        message's header and its ``info``'s event, urgency, severity, certainty, times, area
+        description, polygons and geocodes as ``cap:`` elements (:func:`_cap_index`).
     """
     base = base_url.rstrip("/")
     at = as_utc(now or datetime.now(UTC))
     messages = feed_messages(engine, now=at, recent_h=recent_h)
-    feed = etree.Element(_A + "feed", nsmap={None: ATOM_NAMESPACE})
+    feed = etree.Element(_A + "feed", nsmap={None: ATOM_NAMESPACE, "cap": CAP_NAMESPACE})
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", language)
 
     def add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> None:
@@ -736,4 +784,5 @@ def atom_feed(
             add(entry, "summary", info.description or info.headline or "")
             add(entry, "category", term=info.severity, label=info.severity)
         add(entry, "category", term=msg.msg_type, label=msg.msg_type)
+        _cap_index(entry, msg, info)
     return bytes(etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True))
