@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         The service's permanent public address (no trailing slash). Identifiers that must
         never change, such as the Atom feed's ``id``, are made from it, not from the address a
         request happened to use.
+    cap_signing_key, cap_signing_cert
+        PEM private key and X.509 certificate: with both, every CAP document served carries
+        an XML signature (:mod:`twin.alerts.sign`); with neither, none does.
     """
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
@@ -54,6 +57,8 @@ class Settings(BaseSettings):
     run_workers: int = Field(default=1, ge=1, le=64)
     tile_cache_tiles: int = Field(default=4096, ge=0)
     public_base_url: str = Field(default="https://hue-twin.example", min_length=1)
+    cap_signing_key: Path | None = None
+    cap_signing_cert: Path | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod

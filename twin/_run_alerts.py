@@ -22,6 +22,7 @@ from twin._errors import TwinError
 from twin.alerts import (
     AlertRules,
     CapMessage,
+    CapSigner,
     GaugeExceedance,
     WardImpact,
     alarm_levels_from_gauges,
@@ -177,12 +178,13 @@ def issue_run_alerts(
         message and returns the file names.
     """
     issued_at = now if now is not None else start.to_pydatetime()
+    signer = CapSigner.from_env()  # before issuing: a half-set pair is an error, not a skip
     messages = _issue(
         impact, city, start=start, engine=engine, status=status, run_id=run_id, now=issued_at
     )
 
     def writer(folder: Path) -> list[str]:
-        return [p.name for p in write_alerts(messages, folder)]
+        return [p.name for p in write_alerts(messages, folder, signer=signer)]
 
     return [describe_message(m) for m in messages], writer
 

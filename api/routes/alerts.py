@@ -237,8 +237,12 @@ def feed(
     },
 )
 def cap_xml(identifier: str, state: StateDep) -> Response:
-    """The CAP message exactly as issued (valid against the OASIS CAP 1.2 schema)."""
-    return Response(alerts.alert_xml(state.engine, identifier), media_type=CAP_MEDIA_TYPE)
+    """The CAP message as issued (valid against the OASIS CAP 1.2 schema); with a signing key
+    configured (``TWIN_CAP_SIGNING_KEY``/``_CERT``) it carries an enveloped XML signature."""
+    xml = alerts.alert_xml(state.engine, identifier)
+    if state.cap_signer is not None:
+        xml = state.cap_signer.sign(xml)
+    return Response(xml, media_type=CAP_MEDIA_TYPE)
 
 
 @router.get(

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -411,3 +412,29 @@ def test_keeping_fewer_states_than_are_used_is_refused(
             "2025-10-27T07:00+07:00", 1, tmp_path / "out", city=city, state_dir=tmp_path,
             engine=make_engine("sqlite://"), max_state_age_h=24, keep_states_h=12,
         )  # fmt: skip
+
+
+def test_run_signs_its_cap_files_when_a_key_is_set(
+    tmp_path: Path,
+    city: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    make_cap_keys: Any,
+) -> None:
+    from twin.alerts import verify_cap_signature
+
+    key, cert = make_cap_keys("ec")
+    (tmp_path / "k.pem").write_bytes(key)
+    (tmp_path / "c.pem").write_bytes(cert)
+    monkeypatch.setenv("TWIN_CAP_SIGNING_KEY", str(tmp_path / "k.pem"))
+    monkeypatch.setenv("TWIN_CAP_SIGNING_CERT", str(tmp_path / "c.pem"))
+    s = Scenario.model_validate(SCENARIO)
+    run = execute(
+        s.name, "scenario", city, lambda: build_forcing(s, city), tmp_path / "out",
+        start=s.start_utc, duration_s=s.duration_s, output_every_s=1200.0,
+        engine=make_engine(f"sqlite:///{tmp_path / 'twin.db'}"),
+    )  # fmt: skip
+    files = sorted((run.out_dir / "alerts").glob("*.xml"))
+    assert files
+    for path in files:
+        validate_cap_xml(path.read_bytes())
+        verify_cap_signature(path.read_bytes(), cert)

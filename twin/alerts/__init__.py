@@ -44,6 +44,7 @@ from twin.alerts.rules import (
     gauge_exceedances,
     plan_alerts,
 )
+from twin.alerts.sign import CapSigner, verify_cap_signature
 from twin.alerts.store import (
     AlertRecord,
     active_alerts,
@@ -66,6 +67,7 @@ __all__ = [
     "CapArea",
     "CapInfo",
     "CapMessage",
+    "CapSigner",
     "GaugeExceedance",
     "PlannedAlert",
     "WardImpact",
@@ -87,6 +89,7 @@ __all__ = [
     "list_alerts",
     "plan_alerts",
     "validate_cap_xml",
+    "verify_cap_signature",
     "ward_impacts_from_frame",
     "write_alerts",
 ]

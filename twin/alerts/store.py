@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from twin._errors import ConflictError, NotFoundError, TwinError
 from twin.alerts.cap import CAP_NAMESPACE, CapInfo, CapMessage
 from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
+from twin.alerts.sign import CapSigner
 from twin.db import Base, session_scope
 from twin.sensors._timeutil import UTCDateTime, as_utc, local_iso
 
@@ -602,8 +603,11 @@ def alert_json(engine: Engine, identifier: str) -> str:
     return get_alert(engine, identifier).to_json()
 
 
-def write_alerts(messages: Sequence[CapMessage], folder: str | Path) -> list[Path]:
-    """Write one ``<identifier>.xml`` file per message into ``folder`` (made if missing).
+def write_alerts(
+    messages: Sequence[CapMessage], folder: str | Path, *, signer: CapSigner | None = None
+) -> list[Path]:
+    """Write one ``<identifier>.xml`` file per message into ``folder`` (made if missing),
+    signed by ``signer`` when one is given (:mod:`twin.alerts.sign`).
 
     Returns
     -------
@@ -615,7 +619,8 @@ def write_alerts(messages: Sequence[CapMessage], folder: str | Path) -> list[Pat
     paths = []
     for msg in messages:
         path = folder / f"{_SAFE_NAME.sub('_', msg.identifier)}.xml"
-        path.write_bytes(msg.to_xml())
+        xml = msg.to_xml()
+        path.write_bytes(signer.sign(xml) if signer is not None else xml)
         paths.append(path)
     return paths
 
