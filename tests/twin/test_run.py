@@ -299,18 +299,14 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
     assert report.counts["good"] == 6
     states = tmp_path / "states"
     at = pd.Timestamp("2025-10-27T06:30:00+07:00")
-    run = run_nowcast(
-        at,
-        0.5,
-        tmp_path / "now1",
-        city=city,
-        resolution_m=20,
-        forecast_rain_mm_h=20.0,
-        output_every="10min",
-        engine=engine,
-        state_dir=states,
-        lagoon_edges=("south",),
-    )
+
+    def nowcast(minutes_later: int, hours: float, name: str, **kw: Any) -> Any:
+        return run_nowcast(
+            at + pd.Timedelta(minutes=minutes_later), hours, tmp_path / name, city=city,
+            resolution_m=20, engine=engine, state_dir=states, lagoon_edges=("south",), **kw,
+        )  # fmt: skip
+
+    run = nowcast(0, 0.5, "now1", forecast_rain_mm_h=20.0, output_every="10min")
     s = run.summary
     assert s["kind"] == "nowcast" and s["warm_start"] is None
     assert any("thuan-an" in n for n in s["forcing_notes"])  # no lagoon reading: free edge
@@ -319,32 +315,12 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
     assert s["rain_mean_total_mm"] == pytest.approx(10.0, rel=0.05)
     assert s["volume_balance"]["inflow_m3"] == pytest.approx(8 * 1800, rel=1e-6)
     assert find_state(states, at) is not None
-    later = run_nowcast(
-        at + pd.Timedelta("30min"),
-        0.5,
-        tmp_path / "now2",
-        city=city,
-        resolution_m=20,
-        output_every="10min",
-        engine=engine,
-        state_dir=states,
-        lagoon_edges=("south",),
-    )
+    later = nowcast(30, 0.5, "now2", output_every="10min")
     assert later.summary["warm_start"] is not None
     # the 06:30 state was a cold start (water at rest); the one the second nowcast saved at
     # 07:00 holds moving water, and a third nowcast starts hot from it: depths and fluxes, so
     # the water moves from the first snapshot on (a depth-only start would be at rest)
-    third = run_nowcast(
-        at + pd.Timedelta("60min"),
-        0.25,
-        tmp_path / "now3",
-        city=city,
-        resolution_m=20,
-        output_every="5min",
-        engine=engine,
-        state_dir=states,
-        lagoon_edges=("south",),
-    )
+    third = nowcast(60, 0.25, "now3", output_every="5min")
     saved = FloodModel.load_state(third.summary["warm_start"])
     assert Path(third.summary["warm_start"]).name == "state-20251027T000000Z.npz"  # 07:00 +07
     moving = np.abs(saved._qx).max()
