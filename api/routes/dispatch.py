@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -23,6 +23,9 @@ from twin.keys import ApiKey
 __all__ = ["CallCreate", "CallUpdate", "TeamUpdate", "router"]
 
 router = APIRouter(prefix="/dispatch", tags=["dispatch"], responses=problem_responses(401, 403))
+
+CallId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The call's number")]
+"""A call's id: a positive 64-bit integer (the database's key type); others are a 422."""
 
 GEOJSON = "application/geo+json"
 
@@ -149,7 +152,7 @@ def list_calls(
     response_class=JSONResponse,
     responses={**_CALL_DOC, **problem_responses(404)},
 )
-def get_call(call_id: int, state: StateDep, _key: DispatcherKey) -> JSONResponse:
+def get_call(call_id: CallId, state: StateDep, _key: DispatcherKey) -> JSONResponse:
     """The call and its audit log."""
     dispatcher = state.dispatcher()
     out = _call_json(dispatcher.call(call_id))
@@ -164,7 +167,7 @@ def get_call(call_id: int, state: StateDep, _key: DispatcherKey) -> JSONResponse
     responses={**_CALL_DOC, **problem_responses(404, 409, 422)},
 )
 def update_call(
-    call_id: int, body: CallUpdate, state: StateDep, key: DispatcherKey
+    call_id: CallId, body: CallUpdate, state: StateDep, key: DispatcherKey
 ) -> JSONResponse:
     """Locate the call (``candidate`` or ``lon``/``lat``) and/or move it to ``status``."""
     dispatcher = state.dispatcher()
@@ -192,7 +195,7 @@ def update_call(
     responses={**_CALL_DOC, **problem_responses(404, 409, 422)},
 )
 def assign_call(
-    call_id: int, state: StateDep, key: DispatcherKey, body: AssignRequest | None = None
+    call_id: CallId, state: StateDep, key: DispatcherKey, body: AssignRequest | None = None
 ) -> JSONResponse:
     """Assign the given team, or the one that gets there first by a route the water allows."""
     team_id = body.team_id if body else None
@@ -208,7 +211,7 @@ def assign_call(
     response_class=JSONResponse,
     responses={200: {"content": {GEOJSON: {}}}, **problem_responses(404, 409, 422)},
 )
-def call_route(call_id: int, state: StateDep, _key: DispatcherKey) -> JSONResponse:
+def call_route(call_id: CallId, state: StateDep, _key: DispatcherKey) -> JSONResponse:
     """The assigned team's route; before assignment, every team's proposed route, best first.
 
     A FeatureCollection in lon/lat; ``unreachable`` and ``reason`` say who cannot get there.

@@ -111,6 +111,11 @@ def test_unknown_things_are_404(client: TestClient, tokens: dict[str, str]) -> N
         == 404
     )
     assert client.get("/dispatch/calls/abc", headers=headers).status_code == 422
+    # ids beyond the database's 64-bit keys, or not positive: a 422 that says so, not a 500
+    for bad in ("9223372036854775808", "0", "-1"):
+        response = client.get(f"/dispatch/calls/{bad}", headers=headers)
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["pointer"] == "path.call_id"
     assert client.get("/dispatch/calls?status=lost", headers=headers).status_code == 422
 
 

@@ -405,6 +405,8 @@ class Dispatcher:
         NotFoundError
             No such call.
         """
+        if not 0 < int(call_id) < 2**63:  # ids are positive 64-bit keys; SQLite overflows
+            raise NotFoundError(f"call {call_id} does not exist (call ids are positive numbers)")
         with session_scope(self.engine) as s:
             row = s.get(CallRow, int(call_id))
             if row is None:

@@ -142,6 +142,9 @@ def test_lifecycle_and_audit_log(dispatcher_factory: Any) -> None:
     assert back.status == "available" and (back.x, back.y) == (back.station_x, back.station_y)
     with pytest.raises(NotFoundError):
         d.update(999, "cancelled", operator="op1")
+    for beyond_the_keys in (2**63, 0, -5):
+        with pytest.raises(NotFoundError, match="positive"):
+            d.call(beyond_the_keys)
 
 
 def test_release_sends_the_call_back_to_the_queue(dispatcher_factory: Any) -> None:
