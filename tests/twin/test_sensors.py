@@ -161,6 +161,8 @@ def test_naive_time_is_hue_local_time():
         ('[{"station_id": "g1"}]', "json", "missing key"),
         ("{not json", "json", "not valid JSON"),
         ('{"data": []}', "json", "expected a list"),
+        # beyond the csv module's field limit (a stray quote can swallow the whole file)
+        (HEADER + 'g1,"' + "x" * 200_000, "csv", "line 2: not readable as CSV"),
     ],
 )
 def test_malformed_feeds_raise_with_the_problem(text, fmt, problem):

@@ -133,6 +133,14 @@ def _number(value: Any) -> float | None:
 
 def _rows_csv(text: str, problems: list[str]) -> list[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_csv(reader, problems)
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte, ...
+        problems.append(f"line {reader.line_num + 1}: not readable as CSV ({exc})")
+        return []
+
+
+def _read_csv(reader: csv.DictReader[str], problems: list[str]) -> list[tuple[int, dict[str, Any]]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [f for f in REQUIRED_FIELDS if f not in header]
     if missing:
