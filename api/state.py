@@ -28,7 +28,7 @@ import twin.run
 import twin.sensors
 from api.jobs import Job, JobQueue
 from api.settings import Settings
-from twin._errors import ConflictError, NotFoundError, TwinError
+from twin._errors import ConflictError, NotFoundError
 from twin.alerts.sign import CapSigner
 from twin.db import make_engine, session_scope
 
@@ -119,7 +119,8 @@ class AppState:
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
         self.results = LRUCache(4)
         self._write_lock = threading.Lock()
-        self.cap_signer = _cap_signer(settings)
+        # a half-given or unreadable pair stops the start-up with the reason
+        self.cap_signer = CapSigner.configured(settings.cap_signing_key, settings.cap_signing_cert)
 
     @property
     def city_loaded(self) -> bool:
@@ -272,13 +273,3 @@ class AppState:
         """Stop the run workers and release the database connections."""
         self.jobs.shutdown()
         self.engine.dispose()
-
-
-def _cap_signer(settings: Settings) -> CapSigner | None:
-    """The CAP signer of the settings; a half-given or unreadable pair stops the start-up."""
-    key, cert = settings.cap_signing_key, settings.cap_signing_cert
-    if key is None and cert is None:
-        return None
-    if key is None or cert is None:
-        raise TwinError("set both TWIN_CAP_SIGNING_KEY and TWIN_CAP_SIGNING_CERT to sign CAP")
-    return CapSigner.from_files(key, cert)

@@ -347,10 +347,13 @@ class FloodModel:
         z = self._z
         return [z[0, :], z[-1, :], z[:, 0], z[:, -1]][code].astype(np.float64)
 
+    def _refuse_after_run(self, what: str) -> None:
+        if self._steps or self._t:
+            raise HydroError(f"{what}: the model has already run; make a new model")
+
     def set_initial_depth(self, depth: float | xr.DataArray) -> None:
         """Set the water depth (m, >= 0) before the first run: a number or a (y, x) grid."""
-        if self._steps or self._t:
-            raise HydroError("set_initial_depth: the model has already run; make a new model")
+        self._refuse_after_run("set_initial_depth")
         if isinstance(depth, xr.DataArray):
             h = field_on_grid(depth, self.grid, "initial depth")
         elif isinstance(depth, (int, float, np.integer, np.floating)) and not isinstance(
@@ -377,8 +380,7 @@ class FloodModel:
         HydroError
             If this model has already run, or ``state`` lies on another grid.
         """
-        if self._steps or self._t:
-            raise HydroError("set_initial_state: the model has already run; make a new model")
+        self._refuse_after_run("set_initial_state")
         if not isinstance(state, FloodModel):
             raise HydroError(f"initial state: expected a FloodModel, got {type(state).__name__}")
         mine, theirs = self._elevation, state._elevation

@@ -15,8 +15,9 @@ document it serves and every run signs the files it writes when both are set.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -61,6 +62,7 @@ class CapSigner:
 
     key_pem: bytes
     cert_pem: bytes
+    _key: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -85,6 +87,8 @@ class CapSigner:
         )
         if mine != theirs:
             raise TwinError("CAP signing key and certificate do not belong together")
+        # parsed once: sign() runs on every CAP document served
+        object.__setattr__(self, "_key", key)
 
     @classmethod
     def from_files(cls, key_path: str | Path, cert_path: str | Path) -> CapSigner:
@@ -95,20 +99,27 @@ class CapSigner:
             raise TwinError(f"CAP signing: cannot read {exc.filename}: {exc.strerror}") from None
 
     @classmethod
-    def from_env(cls) -> CapSigner | None:
-        """The signer named by ``TWIN_CAP_SIGNING_KEY`` and ``TWIN_CAP_SIGNING_CERT``, or None.
+    def configured(
+        cls, key_path: str | Path | None, cert_path: str | Path | None
+    ) -> CapSigner | None:
+        """The signer of a key and certificate pair as configured: None when neither is given.
 
         Raises
         ------
         TwinError
-            If only one of them is set, or the files are unreadable or do not match.
+            If only one of them is given, or the files are unreadable or do not match.
         """
-        key, cert = os.environ.get(KEY_ENV), os.environ.get(CERT_ENV)
-        if not key and not cert:
+        if not key_path and not cert_path:
             return None
-        if not key or not cert:
+        if not key_path or not cert_path:
             raise TwinError(f"set both {KEY_ENV} and {CERT_ENV} (PEM files) to sign CAP")
-        return cls.from_files(key, cert)
+        return cls.from_files(key_path, cert_path)
+
+    @classmethod
+    def from_env(cls) -> CapSigner | None:
+        """The signer named by ``TWIN_CAP_SIGNING_KEY`` and ``TWIN_CAP_SIGNING_CERT``, or None
+        (see :meth:`configured`)."""
+        return cls.configured(os.environ.get(KEY_ENV), os.environ.get(CERT_ENV))
 
     def sign(self, xml: bytes) -> bytes:
         """The message with an enveloped XML-DSig ``Signature`` as the last child of ``alert``.
@@ -118,7 +129,7 @@ class CapSigner:
         root = _compact(xml)
         if root.find(f"{{{_DS}}}Signature") is not None:
             raise TwinError("this CAP message is already signed")
-        key = serialization.load_pem_private_key(self.key_pem, password=None)
+        key = self._key
         algorithm = (
             SignatureMethod.ECDSA_SHA256
             if isinstance(key, ec.EllipticCurvePrivateKey)
@@ -129,7 +140,7 @@ class CapSigner:
             digest_algorithm=DigestAlgorithm.SHA256,
             c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
         )
-        signed = signer.sign(root, key=self.key_pem, cert=self.cert_pem.decode("ascii"))
+        signed = signer.sign(root, key=key, cert=self.cert_pem.decode("ascii"))
         return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
 
 
