@@ -30,8 +30,8 @@ rounded (under 1 ulp; ``h_f^(7/3)``, a product of three rounded factors, within 
 Every constant is passed in the arrays' dtype (``c`` below): a float64 literal would promote a
 float32 loop to float64 and halve its vector width.
 
-Two more rules keep the loops vectorised (each was worth 2-5x; check a change with
-``benchmarks/hydro_speed.py``):
+Two more rules keep the loops vectorised (each was worth 2-5x; check a change pass by pass
+with ``benchmarks/hydro_passes.py`` and as a whole with ``benchmarks/hydro_speed.py``):
 
 - ``error_model="numpy"`` on every kernel: numba's default puts a branch that raises
   ``ZeroDivisionError`` into every float division, and a loop with that branch stays scalar.
