@@ -9,6 +9,7 @@ from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
 from hydro.reservoir import Reservoir, measured_release, release_hydrograph
+from hydro.runoff import gr4h_runoff, scs_runoff
 
 __all__ = [
     "FloodAccessor",
@@ -16,8 +17,10 @@ __all__ = [
     "Gauge",
     "HydroError",
     "Reservoir",
+    "gr4h_runoff",
     "hazard_class",
     "hazard_rating",
     "measured_release",
     "release_hydrograph",
+    "scs_runoff",
 ]
