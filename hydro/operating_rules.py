@@ -71,7 +71,16 @@ import xarray as xr
 from hydro._errors import HydroError
 from hydro.reservoir import Reservoir
 
-__all__ = ["Decision", "Rule", "RuleSet", "load_rules", "operate", "with_strategy"]
+__all__ = [
+    "Decision",
+    "Downstream",
+    "Rule",
+    "RuleSet",
+    "Strategy",
+    "load_rules",
+    "operate",
+    "with_strategy",
+]
 
 RuleKind = Literal["spill", "hold_back", "pre_release", "pass_inflow"]
 _KINDS: dict[str, tuple[str, ...]] = {
@@ -83,6 +92,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
 _OPTIONAL = {"until_inflow_m3s", "name", "kind"}
 _PRIORITY = {"spill": 0, "hold_back": 1, "pre_release": 2, "pass_inflow": 2}
 Downstream = Callable[[pd.Timestamp, float], Mapping[str, float]]
+Strategy = Literal["as_written", "hold_back", "release_early"]
 
 
 @dataclass(frozen=True)
@@ -351,9 +361,7 @@ def load_rules(
     )
 
 
-def with_strategy(
-    rules: RuleSet, strategy: Literal["as_written", "hold_back", "release_early"]
-) -> RuleSet:
+def with_strategy(rules: RuleSet, strategy: Strategy) -> RuleSet:
     """A variant of the rules for comparing operating strategies.
 
     ``"as_written"``: unchanged. ``"hold_back"``: no pre-release and no passing of the

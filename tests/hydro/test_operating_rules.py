@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hydro import HydroError, Reservoir
-from hydro.operating_rules import load_rules, operate, with_strategy
+from hydro.operating_rules import Downstream, Strategy, load_rules, operate, with_strategy
 
 AREA_M2 = 60.0e6  # a prismatic 60 km² reservoir
 
@@ -67,7 +67,7 @@ def flood() -> pd.Series:
     return pd.Series(q, index=times)
 
 
-def kim_long(local: pd.Series):  # type: ignore[no-untyped-def]
+def kim_long(local: pd.Series) -> Downstream:
     """Kim Long level from the release plus the local flood (1 m per 1,000 m³/s)."""
 
     def level(time: pd.Timestamp, release_m3s: float) -> dict[str, float]:
@@ -148,10 +148,11 @@ def test_strategies_on_a_synthetic_flood(rules_file: Path) -> None:
         np.interp(np.arange(121.0), [0, 40, 64, 120], [100, 100, 1200, 100]), index=q_in.index
     )
     out = {}
-    for strategy in ("as_written", "hold_back", "release_early"):
+    strategies: tuple[Strategy, ...] = ("as_written", "hold_back", "release_early")
+    for strategy in strategies:
         ds, log = operate(
             reservoir(),
-            with_strategy(rules, strategy),  # type: ignore[arg-type]
+            with_strategy(rules, strategy),
             q_in,
             initial_level_m=37.0,
             downstream=kim_long(local),
