@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import TwinError
+from twin.gauge_correction import forecast_skill
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,6 +55,7 @@ __all__ = [
     "WarningVerification",
     "align_series",
     "compare_levels",
+    "forecast_skill",
     "kge",
     "level_events",
     "modelled_levels",
