@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from layers._demo_catchments import build_catchments
 from layers._demo_facts import BINH_DIEN_STORAGE_M3, DAMS, GAUGES, RAIN_GAUGES, STATIONS
 from layers._demo_roads import build_lights, build_roads
 from layers._demo_terrain import CRS_EPSG, SEED, Terrain, build_terrain, demo_domain, to_utm
@@ -38,7 +39,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 5
+DEMO_VERSION = 6
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400
@@ -337,6 +338,7 @@ def make_demo_city() -> City:
         "shelters": _shelters(roads, wards, terrain, rng),
         "households": _households(roads, wards, terrain, rng),
     }
+    layers["catchments"] = build_catchments(layers["dams"], domain.bounds)
     # Through the loader's own checks: the same dtypes as a loaded city, and no problems.
     for name, gdf in layers.items():
         layers[name], problems, _ = check_layer(gdf, name, source="demo", city_crs=crs)

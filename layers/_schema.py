@@ -208,6 +208,39 @@ LAYERS: dict[str, LayerSpec] = {
             ),
             required=False,
         ),
+        LayerSpec(
+            "catchments",
+            POLYGONAL,
+            "catchment_id",
+            (
+                Column("catchment_id", "str"),
+                Column("name", "str"),
+                # "dam": drains into a reservoir (outlet_id a dam_id); "edge": enters the
+                # model at a river's entry on its edge (outlet_id the river)
+                Column("outlet_kind", "str", choices=("dam", "edge")),
+                Column("outlet_id", "str"),
+                Column("area_km2", "float", nonnegative=True),
+                Column("runoff_model", "str", choices=("scs", "gr4h")),
+                # SCS Curve Number (AMC II) and its Clark unit hydrograph (hydro.runoff)
+                Column("curve_number", "float?", nonnegative=True),
+                Column("amc", "str", choices=("I", "II", "III")),
+                Column("initial_abstraction_ratio", "float?", nonnegative=True),
+                Column("tc_h", "float?", nonnegative=True),
+                Column("storage_h", "float?", nonnegative=True),
+                # GR4H parameters
+                Column("gr4h_x1_mm", "float?", nonnegative=True),
+                Column("gr4h_x2_mmh", "float?"),
+                Column("gr4h_x3_mm", "float?", nonnegative=True),
+                Column("gr4h_x4_h", "float?", nonnegative=True),
+                # the catchment's rain over the rain the flood model sees (orography)
+                Column("rain_factor", "float", nonnegative=True),
+                Column("baseflow_m3s", "float", nonnegative=True),
+                Column("entry_x", "float?"),
+                Column("entry_y", "float?"),
+            ),
+            required=False,
+            may_leave_dem=True,
+        ),
     )
 }
 

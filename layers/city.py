@@ -12,7 +12,7 @@ import shapely
 import xarray as xr
 from pyproj import CRS
 
-from layers._schema import LAYERS
+from layers._schema import LAYERS, empty_layer
 
 __all__ = ["LAYER_NAMES", "City"]
 
@@ -44,8 +44,9 @@ class City:
         The projected CRS of every layer and grid (Huế: EPSG:32648).
     meta
         Everything read from ``city.toml`` (sources, licences, notes).
-    wards, roads, lights, dams, gauges, stations, shelters, households
-        The vector layers (``households``: registered vulnerable households).
+    wards, roads, lights, dams, gauges, stations, shelters, households, catchments
+        The vector layers (``households``: registered vulnerable households;
+        ``catchments``: what drains to each dam and river entry, empty when not given).
     dem
         Elevation in metres, float32, dims ``(y, x)``, cell centres as coordinates,
         row 0 north, CRS set with rioxarray.
@@ -72,6 +73,12 @@ class City:
     manning: xr.DataArray
     ward_index: xr.DataArray
     landuse: xr.DataArray | None = field(default=None)
+    catchments: gpd.GeoDataFrame | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        # optional and added after the others: a city built without it gets an empty layer
+        if self.catchments is None:
+            self.catchments = empty_layer("catchments", self.crs)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The vector layers by name, in :data:`LAYER_NAMES` order."""
