@@ -73,11 +73,11 @@ class City:
     manning: xr.DataArray
     ward_index: xr.DataArray
     landuse: xr.DataArray | None = field(default=None)
-    catchments: gpd.GeoDataFrame | None = field(default=None)
+    catchments: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
 
     def __post_init__(self) -> None:
         # optional and added after the others: a city built without it gets an empty layer
-        if self.catchments is None:
+        if "geometry" not in self.catchments.columns:
             self.catchments = empty_layer("catchments", self.crs)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
