@@ -118,7 +118,8 @@ def catchment_rain(
     problems: list[str] = []
     columns = []
     for cid, geom in zip(ids, catchments.geometry, strict=True):
-        inside = shapely.contains_xy(geom, xx, yy)
+        # a cell with a gap (NaN: off a regridded file's extent) does not count as covered
+        inside = shapely.contains_xy(geom, xx, yy) & np.all(np.isfinite(rain.values), axis=0)
         cover = inside.sum() * cell_area / geom.area if geom.area > 0 else 0.0
         if not inside.any() or cover < _MIN_COVER:
             problems.append(
