@@ -411,7 +411,8 @@ def operate(
         Level at the first time (m).
     downstream
         ``downstream(time, release_m3s) -> {gauge_id: level_m}``, called at each decision
-        with the release then flowing; the 2D model's gauges, a rating curve or observed
+        with the mean release since the previous decision; the 2D model's gauges
+        (:class:`twin.reservoir_coupling.ModelDownstream`), a rating curve or observed
         levels. ``None``: no gauge levels (hold-back rules never apply).
     step_s
         Substep of the storage balance (s).
@@ -446,6 +447,7 @@ def operate(
     decision: Decision | None = None
     next_decision = 0.0
     vol_in = vol_out = 0.0
+    vol_at_decision = t_at_decision = 0.0
     k_out = 0
     s0 = storage
     for j in range(n_sub + 1):
@@ -454,7 +456,13 @@ def operate(
         q_now = float(np.interp(t, t_s, q_in))
         if t >= next_decision - 1e-9 or decision is None:
             now = times[0] + pd.Timedelta(seconds=t)
-            flowing = decision.release_m3s if decision else rules.minimum_release_m3s
+            # what actually flowed since the last decision (the gates may have capped it)
+            flowing = (
+                (vol_out - vol_at_decision) / (t - t_at_decision)
+                if t > t_at_decision
+                else rules.minimum_release_m3s
+            )
+            vol_at_decision, t_at_decision = vol_out, t
             gauges = dict(downstream(now, flowing)) if downstream else {}
             decision = rules.decide(
                 now,
