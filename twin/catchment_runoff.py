@@ -114,7 +114,9 @@ def catchment_rain(
     x = np.asarray(rain["x"].values, dtype=float)
     y = np.asarray(rain["y"].values, dtype=float)
     xx, yy = np.meshgrid(x, y)
-    cell_area = abs(np.median(np.diff(x)) * np.median(np.diff(y))) if x.size > 1 < y.size else 0.0
+    if x.size < 2 or y.size < 2:
+        raise TwinError("catchment rain: the rain grid needs at least two cells each way")
+    cell_area = abs(float(np.median(np.diff(x)) * np.median(np.diff(y))))
     problems: list[str] = []
     columns = []
     for cid, geom in zip(ids, catchments.geometry, strict=True):

@@ -164,10 +164,8 @@ def _regrid(
 ) -> xr.DataArray:
     xx, yy = np.meshgrid(x, y)
     sx, sy = Transformer.from_crs(to, crs, always_xy=True).transform(xx, yy)
-    if crs.is_geographic:
-        sx = np.where(sx < float(rate[xname].min()) - 180.0, sx + 360.0, sx)  # 0..360 grids
-    if float(rate[xname].min()) >= 0 and crs.is_geographic:
-        sx = np.mod(sx, 360.0)
+    if crs.is_geographic and float(rate[xname].max()) > 180.0:
+        sx = np.mod(sx, 360.0)  # a grid in 0..360 degrees east
     at = {
         xname: xr.DataArray(sx, dims=("y", "x")),
         yname: xr.DataArray(sy, dims=("y", "x")),
@@ -227,11 +225,12 @@ def read_forecast_rain(
         rate, src_crs, xname, yname = item
         grid = _regrid(rate, src_crs, xname, yname, np.asarray(x), np.asarray(y), target)
         times = pd.DatetimeIndex(rate["time"].values)
+        first_step = times[1] - times[0] if times.size > 1 else pd.Timedelta(hours=1)
         if t0 is None:
-            t0 = times[0] - (times[1] - times[0])
+            t0 = times[0] - first_step
         zero = t0.tz_convert("UTC").tz_localize(None) if t0.tzinfo else t0
         ends = (times - zero).total_seconds().to_numpy()
-        step = float(np.diff(ends).min()) if ends.size > 1 else 3600.0
+        step = first_step.total_seconds()
         edges = np.concatenate([[ends[0] - step], ends])
         blocks = grid.transpose("time", "y", "x").values
         none = np.zeros(blocks.shape[1:])
