@@ -37,7 +37,12 @@ from hydro.runoff import gr4h_runoff, scs_runoff
 from twin._errors import TwinError
 from twin._scenario_forcing import idw_weights
 
-__all__ = ["catchment_inflows", "catchment_rain", "gauge_catchment_rain"]
+__all__ = [
+    "catchment_inflows",
+    "catchment_rain",
+    "gauge_catchment_rain",
+    "inflows_by_outlet",
+]
 
 _MIN_COVER = 0.9  # share of a catchment a rain grid must cover
 _SAMPLE_M = 1000.0  # spacing of the points spread over a catchment for gauge weighting
@@ -289,3 +294,43 @@ def catchment_inflows(
         name="inflow_m3s",
         attrs={"units": "m3 s-1", "long_name": "catchment outflow (inflow to a dam or river)"},
     )
+
+
+def inflows_by_outlet(
+    inflows: xr.DataArray,
+) -> tuple[dict[str, xr.DataArray], list[tuple[float, float, xr.DataArray]]]:
+    """Sum :func:`catchment_inflows` by where the water goes.
+
+    Returns
+    -------
+    (dict, list)
+        Inflow (m³/s over ``time`` in seconds) into each dam by ``dam_id`` (for
+        ``hydro.Reservoir.route`` or ``hydro.operating_rules.operate``), and the
+        ``(x, y, discharge)`` of each river entry on the model's edge (for
+        ``FloodModel.add_inflow``), catchments entering at the same point summed.
+
+    Raises
+    ------
+    TwinError
+        An edge catchment without an entry point.
+    """
+    dams: dict[str, xr.DataArray] = {}
+    entries: dict[tuple[float, float], xr.DataArray] = {}
+    missing = []
+    for cid in inflows["catchment"].values:
+        q = inflows.sel(catchment=cid)
+        series = xr.DataArray(
+            q.values, coords={"time": q["time"]}, dims="time", attrs={"units": "m3 s-1"}
+        )
+        if str(q["outlet_kind"].values) == "dam":
+            dam = str(q["outlet_id"].values)
+            dams[dam] = dams[dam] + series if dam in dams else series
+            continue
+        xy = (float(q["entry_x"].values), float(q["entry_y"].values))
+        if not all(math.isfinite(v) for v in xy):
+            missing.append(str(cid))
+            continue
+        entries[xy] = entries[xy] + series if xy in entries else series
+    if missing:
+        raise TwinError(f"inflows by outlet: edge catchments without entry_x/entry_y: {missing}")
+    return dams, [(x, y, q) for (x, y), q in entries.items()]

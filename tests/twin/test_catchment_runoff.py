@@ -16,7 +16,12 @@ from hydro import Reservoir
 from hydro.operating_rules import load_rules, operate
 from twin import TwinError
 from twin._scenario_forcing import design_hyetograph, step_series
-from twin.catchment_runoff import catchment_inflows, catchment_rain, gauge_catchment_rain
+from twin.catchment_runoff import (
+    catchment_inflows,
+    catchment_rain,
+    gauge_catchment_rain,
+    inflows_by_outlet,
+)
 from twin.scenario import DesignRain, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +142,23 @@ def test_gr4h_catchments_and_every_problem_at_once() -> None:
         catchment_inflows(
             cats, catchment_rain(cats, uniform(50.0, 5.0, 72.0), step_s=900.0), step_s=900.0
         )
+
+
+def test_inflows_by_outlet() -> None:
+    cats = two_catchments()
+    cats.loc[1, ["outlet_kind", "outlet_id", "entry_x", "entry_y"]] = ["edge", "river", 5.0, 6.0]
+    third = cats.iloc[[1]].assign(catchment_id="c")
+    cats = pd.concat([cats, third], ignore_index=True)
+    q = catchment_inflows(cats, catchment_rain(cats, uniform(80.0, 4.0, 48.0)))
+    dams, entries = inflows_by_outlet(q)
+    assert list(dams) == ["dam-a"] and dams["dam-a"].dims == ("time",)
+    assert np.allclose(dams["dam-a"].values, q.sel(catchment="a").values)
+    ((x, y, edge),) = entries  # b and c enter at the same point: summed
+    assert (x, y) == (5.0, 6.0)
+    assert np.allclose(edge.values, 2 * q.sel(catchment="b").values)
+    cats.loc[2, "entry_x"] = np.nan
+    with pytest.raises(TwinError, match=r"without entry_x/entry_y: \['c'\]"):
+        inflows_by_outlet(catchment_inflows(cats, catchment_rain(cats, uniform(80.0, 4.0, 48.0))))
 
 
 def kim_long_feed() -> pd.Series:
