@@ -116,6 +116,7 @@ class AppState:
         self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
         self._keys_lock = threading.Lock()
         self.runs_dir = (Path(settings.data_dir) / "runs").resolve()
+        self.nowcast_state_dir = (Path(settings.data_dir) / "nowcast_state").resolve()
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
         self.results = LRUCache(4)
         self._write_lock = threading.Lock()

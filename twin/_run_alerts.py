@@ -152,6 +152,7 @@ def issue_run_alerts(
     status: str = "Exercise",
     run_id: str | None = None,
     now: datetime | None = None,
+    signer: CapSigner | None = None,
 ) -> tuple[list[dict[str, Any]], Callable[[Path], list[str]]]:
     """Issue the run's CAP alerts (recorded in the database) and give a writer of their XML.
 
@@ -169,6 +170,8 @@ def issue_run_alerts(
         Stored with the messages.
     now
         Time of issue (default: ``start``).
+    signer
+        Signs the XML files (None: unsigned).
 
     Returns
     -------
@@ -178,7 +181,6 @@ def issue_run_alerts(
         message and returns the file names.
     """
     issued_at = now if now is not None else start.to_pydatetime()
-    signer = CapSigner.from_env()  # before issuing: a half-set pair is an error, not a skip
     messages = _issue(
         impact, city, start=start, engine=engine, status=status, run_id=run_id, now=issued_at
     )

@@ -10,7 +10,6 @@ Each part of the twin (sensors, alerts, dispatch, runs, reports) declares its ta
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,9 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-__all__ = ["DEFAULT_DATABASE_URL", "Base", "create_all", "make_engine", "session_scope"]
+from twin._errors import TwinError
 
-DEFAULT_DATABASE_URL = "sqlite:///data/hue/twin.db"
+__all__ = ["Base", "create_all", "make_engine", "session_scope"]
 
 
 class Base(DeclarativeBase):
@@ -38,13 +37,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
-    """Create an engine for ``url`` (default: ``TWIN_DATABASE_URL`` or a local SQLite file).
+def make_engine(url: str | None, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url``.
+
+    The twin reads no environment: the service and the CLI take the URL from their settings
+    (:class:`api.settings.Settings`, ``TWIN_DATABASE_URL`` or ``TWIN_DATA_DIR``).
 
     Parameters
     ----------
     url
         A SQLAlchemy URL. ``sqlite:///path.db`` makes the parent folder if needed.
+        None is an error (kept in the type for callers that pass an optional URL on).
     echo
         Log SQL statements.
 
@@ -53,13 +56,19 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     sqlalchemy.Engine
         With the tables of every imported twin module created.
 
+    Raises
+    ------
+    TwinError
+        When no URL is given.
+
     Examples
     --------
     >>> engine = make_engine("sqlite://")
     >>> engine.dialect.name
     'sqlite'
     """
-    url = url or os.environ.get("TWIN_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not url:
+        raise TwinError("no database URL given: pass one, e.g. sqlite:///data/hue/twin.db")
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, future=True)

@@ -46,11 +46,10 @@ from twin._scenario_forcing import (
     step_series,
 )
 from twin._sensor_forcing import dam_release_from_sensors, held_series
-from twin.db import make_engine
+from twin.alerts.sign import CapSigner
 from twin.run import Progress, RunResult, execute
 
 __all__ = [
-    "DEFAULT_STATE_DIR",
     "NOWCAST_MIN_BED_M",
     "NOWCAST_SOLVER",
     "find_state",
@@ -60,8 +59,6 @@ __all__ = [
     "run_nowcast",
 ]
 
-#: Where nowcast states are kept unless told otherwise.
-DEFAULT_STATE_DIR = Path("data/hue/nowcast_state")
 _BIN = "15min"
 #: Solver options of a nowcast: no flux weighting (theta = 1). With theta < 1 hydro caps the
 #: Courant number at sqrt(theta/2) for stability (0.59 at 0.7), about a fifth more steps where
@@ -297,14 +294,15 @@ def run_nowcast(
     resolution_m: float = 30.0,
     forecast_rain_mm_h: float | xr.DataArray | None = None,
     output_every: str = "30min",
-    engine: Engine | None = None,
-    state_dir: str | Path | None = None,
+    engine: Engine,
+    state_dir: str | Path,
     max_state_age_h: float = 24.0,
     keep_states_h: float | None = 48.0,
     lagoon_gauge: str = "thuan-an",
     lagoon_edges: tuple[str, ...] = ("north", "east"),
     solver: dict[str, float] | None = None,
     progress: Progress | None = None,
+    signer: CapSigner | None = None,
 ) -> RunResult:
     """Run the flood model ``hours`` ahead of ``at`` from the sensors; impact and alerts.
 
@@ -327,7 +325,8 @@ def run_nowcast(
     engine
         The database with the sensor readings, runs and alerts.
     state_dir
-        Where model states are kept (warm starts); default ``data/hue/nowcast_state``.
+        Where model states are kept (warm starts): the service and the CLI use
+        ``<data_dir>/nowcast_state``.
     max_state_age_h
         Older states are not used.
     keep_states_h
@@ -341,6 +340,8 @@ def run_nowcast(
         :data:`NOWCAST_SOLVER`.
     progress
         ``progress(stage, fraction)``.
+    signer
+        Signs the run's CAP files (None: unsigned).
 
     Returns
     -------
@@ -357,7 +358,6 @@ def run_nowcast(
             f"keep_states_h ({keep_states_h}) must be at least max_state_age_h "
             f"({max_state_age_h}), or None to keep every state"
         )
-    engine = engine if engine is not None else make_engine()
     if city is None or isinstance(city, str | Path):
         import layers
 
@@ -368,7 +368,7 @@ def run_nowcast(
     cell = float(abs(the_city.dem["x"][1] - the_city.dem["x"][0]))
     if resolution_m < cell - 1e-6:
         raise TwinError(f"resolution_m {resolution_m:g} m is finer than the DEM's {cell:g} m")
-    states = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+    states = Path(state_dir)
     found = find_state(states, at_utc, max_age_h=max_state_age_h)
     origin = found[1] if found is not None else at_utc
     end = at_utc + pd.Timedelta(hours=hours)
@@ -417,6 +417,7 @@ def run_nowcast(
         },
         save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
         alert_time=at_utc.to_pydatetime(),
+        signer=signer,
     )
     if keep_states_h is not None:
         prune_states(states, at_utc - pd.Timedelta(hours=keep_states_h))

@@ -42,7 +42,8 @@ from twin._errors import NotFoundError, TwinError
 from twin._run_alerts import issue_run_alerts
 from twin._scenario_check import load_city_cached
 from twin._scenario_forcing import Forcing, apply_forcing, build_forcing
-from twin.db import Base, make_engine, session_scope
+from twin.alerts.sign import CapSigner
+from twin.db import Base, session_scope
 from twin.impact import Impact, assess_impact
 from twin.scenario import Scenario
 from twin.sensors._timeutil import UTCDateTime
@@ -351,15 +352,15 @@ def execute(
     output_format: str = "netcdf",
     dtype: str = "float32",
     progress: Progress | None = None,
-    engine: Engine | None = None,
+    engine: Engine,
     extra_summary: dict[str, Any] | None = None,
     save_state: tuple[float, Path] | None = None,
     extra_files: dict[str, str] | None = None,
     alert_time: datetime | None = None,
+    signer: CapSigner | None = None,
 ) -> RunResult:
     """The steps every run shares (scenario or nowcast): see :func:`run_scenario`."""
     out_dir = Path(out_dir).resolve()
-    engine = engine if engine is not None else make_engine()
     run_id = uuid.uuid4().hex
     report: Progress = progress or (lambda stage, fraction: None)
     timings: dict[str, float] = {}
@@ -395,6 +396,7 @@ def execute(
             status="Actual" if kind == "nowcast" else "Exercise",
             run_id=run_id,
             now=alert_time,
+            signer=signer,
         )
         timings["impact_s"] = _time.perf_counter() - t
 
@@ -473,7 +475,8 @@ def run_scenario(
     out_dir: str | Path,
     *,
     progress: Progress | None = None,
-    engine: Engine | None = None,
+    engine: Engine,
+    signer: CapSigner | None = None,
 ) -> RunResult:
     """Run a scenario and write its files into ``out_dir`` (see the module notes).
 
@@ -487,8 +490,9 @@ def run_scenario(
         ``progress(stage, fraction)`` called as the run goes (stages: forcing, solve, impact,
         write, done).
     engine
-        Database of the ``runs`` table (and of the sensors and alerts); default
-        :func:`twin.db.make_engine`.
+        Database of the ``runs`` table (and of the sensors and alerts).
+    signer
+        Signs the run's CAP files (None: unsigned).
 
     Returns
     -------
@@ -525,4 +529,5 @@ def run_scenario(
         engine=engine,
         extra_summary=extra,
         extra_files={"scenario.json": json.dumps(sc.to_toml_dict(), indent=2, ensure_ascii=False)},
+        signer=signer,
     )

@@ -9,6 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -18,17 +21,11 @@ app = typer.Typer(help="CAP 1.2 warnings: list, show, feed.", no_args_is_help=Tr
 _out = Console()
 _err = Console(stderr=True)
 
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
-
 
 def _engine(database_url: str | None) -> Engine:
     import twin.alerts.store  # noqa: F401  (declares the table before make_engine)
-    from api.settings import Settings
-    from twin.db import make_engine
 
-    return make_engine(database_url or Settings().resolved_database_url)
+    return _common.engine(database_url)
 
 
 _NOW = typer.Option(

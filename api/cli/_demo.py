@@ -107,6 +107,7 @@ DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "data" / "hue" / "scenario
 
 def _run_flood(scenario_path: Path, city_path: Path | None, out: Path) -> dict[str, Any]:
     """Run the demo scenario into ``out`` and return its summary."""
+    from api.cli import _common
     from api.cli._run import _engine, _progress_bar, _report
     from twin import Scenario
     from twin.run import run_scenario
@@ -115,15 +116,21 @@ def _run_flood(scenario_path: Path, city_path: Path | None, out: Path) -> dict[s
     if city_path is not None:
         scenario = scenario.model_copy(update={"city": str(city_path.resolve())})
     with _progress_bar(f"flood scenario {scenario.name}") as report:
-        result = run_scenario(scenario, out, progress=report, engine=_engine(None))
+        result = run_scenario(
+            scenario, out, progress=report, engine=_engine(None), signer=_common.signer()
+        )
     _report(result.summary, result.out_dir)
     return dict(result.summary)
 
 
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the flood run, the maps and the summary.")
-    ] = Path("demo-out"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for the flood run, the maps and the summary (default: DATA_DIR/demo).",
+        ),
+    ] = None,
     city_path: Annotated[
         Path | None,
         typer.Option("--city", help="City package to use instead of the Huế demo city."),
@@ -139,6 +146,10 @@ def demo(
     from api.cli._layers import print_summary
     from api.cli._run import _errors
 
+    from api.cli import _common
+
+    if out is None:
+        out = _common.data_dir() / "demo"
     try:
         city = _city(city_path)
         summary: dict[str, Any] = {"city": city.summary()}

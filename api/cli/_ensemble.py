@@ -30,17 +30,22 @@ def ensemble(
     ] = 2,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder of the members' Zarr stores and probabilities.nc."),
+        typer.Option(
+            "--out",
+            help="Folder of the members' Zarr stores and probabilities.nc "
+            "(default: DATA_DIR/runs/ensembles/NAME).",
+        ),
     ] = None,
 ) -> None:
     """Run every member of an ensemble in parallel and report the probabilities."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from api.cli._common import data_dir
     from twin.ensemble import EnsembleSpec, run
 
     try:
         parsed = EnsembleSpec.from_toml(spec)
-        folder = out if out is not None else Path("runs") / "ensembles" / parsed.name
+        folder = out if out is not None else data_dir() / "runs" / "ensembles" / parsed.name
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),

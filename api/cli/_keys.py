@@ -8,6 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -20,15 +23,8 @@ _err = Console(stderr=True)
 
 def _engine(database_url: str | None) -> Engine:
     import twin.keys  # noqa: F401  (declares the table before make_engine creates it)
-    from api.settings import Settings
-    from twin.db import make_engine
 
-    return make_engine(database_url or Settings().resolved_database_url)
-
-
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
+    return _common.engine(database_url)
 
 
 @app.command("create")

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -18,16 +21,12 @@ __all__ = ["nowcast", "run"]
 _out = Console()
 _err = Console(stderr=True)
 
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or data/hue/twin.db)."
-)
 
 
 def _engine(database_url: str | None) -> Engine:
     import twin.run  # noqa: F401  (declares the runs table before make_engine creates it)
-    from twin.db import make_engine
 
-    return make_engine(database_url)
+    return _common.engine(database_url)
 
 
 @contextmanager
@@ -82,7 +81,10 @@ def _report(summary: dict[str, Any], out_dir: Path) -> None:
 
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the run's files (default: DATA_DIR/runs/NAME)."),
+    ] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Run a flood scenario and write the flood, impact, alerts, map and summary into OUT."""
@@ -92,8 +94,11 @@ def run(
     try:
         sc = Scenario.from_toml(scenario)
         engine = _engine(database_url)
+        folder = out if out is not None else _common.data_dir() / "runs" / sc.name
         with _progress_bar(sc.name) as report:
-            result = run_scenario(sc, out, progress=report, engine=engine)
+            result = run_scenario(
+                sc, folder, progress=report, engine=engine, signer=_common.signer()
+            )
     except _errors() as exc:
         raise _fail(exc) from None
     _report(result.summary, result.out_dir)
@@ -104,9 +109,10 @@ def nowcast(
         str, typer.Option("--at", help="Time of the nowcast, e.g. 2025-10-27T07:00+07:00.")
     ],
     hours: Annotated[float, typer.Option("--hours", help="How many hours ahead.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")] = Path(
-        "runs/nowcast"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the run's files (default: DATA_DIR/runs/nowcast)."),
+    ] = None,
     city: Annotated[
         Path | None, typer.Option("--city", help="City package (default: the demo city).")
     ] = None,
@@ -116,7 +122,10 @@ def nowcast(
     ] = None,
     every: Annotated[str, typer.Option("--every", help="Output interval.")] = "30min",
     state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Where model states are kept.")
+        Path | None,
+        typer.Option(
+            "--state-dir", help="Where model states are kept (default: DATA_DIR/nowcast_state)."
+        ),
     ] = None,
     keep_states_h: Annotated[
         float,
@@ -132,19 +141,21 @@ def nowcast(
     try:
         parse_at(at)
         engine = _engine(database_url)
+        data = _common.data_dir()
         with _progress_bar(f"nowcast {at}") as report:
             result = run_nowcast(
                 at,
                 hours,
-                out,
+                out if out is not None else data / "runs" / "nowcast",
                 city=city,
                 resolution_m=resolution_m,
                 forecast_rain_mm_h=rain_mm_h,
                 output_every=every,
                 engine=engine,
-                state_dir=state_dir,
+                state_dir=state_dir if state_dir is not None else data / "nowcast_state",
                 keep_states_h=keep_states_h,
                 progress=report,
+                signer=_common.signer(),
             )
     except _errors() as exc:
         raise _fail(exc) from None

@@ -9,6 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -21,9 +24,6 @@ app = typer.Typer(
 _out = Console()
 _err = Console(stderr=True)
 
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
 _CITY = typer.Option(
     "--city", help="City package whose dams and gauges give the station ids (default: Huế ids)."
 )
@@ -31,10 +31,8 @@ _CITY = typer.Option(
 
 def _engine(database_url: str | None) -> Engine:
     import twin.sensors.store  # noqa: F401  (declares the tables before make_engine)
-    from api.settings import Settings
-    from twin.db import make_engine
 
-    return make_engine(database_url or Settings().resolved_database_url)
+    return _common.engine(database_url)
 
 
 def _fail(message: object) -> typer.Exit:

@@ -159,7 +159,13 @@ async def submit_scenario(request: Request, state: StateDep, _key: OperatorKey) 
     def work(job: Job) -> Any:
         from twin import run_scenario
 
-        return run_scenario(scenario, job.out_dir, progress=job.report, engine=state.engine)
+        return run_scenario(
+            scenario,
+            job.out_dir,
+            progress=job.report,
+            engine=state.engine,
+            signer=state.cap_signer,
+        )
 
     return _accepted(state.jobs.submit("scenario", str(scenario.name), work))
 
@@ -189,7 +195,9 @@ def submit_nowcast(body: NowcastRequest, state: StateDep, _key: OperatorKey) -> 
             forecast_rain_mm_h=body.forecast_rain_mm_h,
             output_every=body.output_every,
             engine=state.engine,
+            state_dir=state.nowcast_state_dir,
             progress=job.report,
+            signer=state.cap_signer,
         )
 
     return _accepted(state.jobs.submit("nowcast", "nowcast", work))

@@ -21,6 +21,7 @@ from hydro import FloodModel
 from twin import TwinError
 from twin._scenario_forcing import build_forcing
 from twin.alerts import validate_cap_xml
+from twin.alerts.sign import CapSigner
 from twin.db import make_engine
 from twin.nowcast import find_state, run_nowcast
 from twin.run import execute, get_run, list_runs
@@ -339,12 +340,14 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
 def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:
     with pytest.raises(TwinError, match="zone"):
         run_nowcast(
-            "2025-10-27T06:00", 1, tmp_path / "x", city=city, engine=make_engine("sqlite://")
-        )
+            "2025-10-27T06:00", 1, tmp_path / "x", city=city, engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
+        )  # fmt: skip
     with pytest.raises(TwinError, match="hours"):
         run_nowcast(
-            "2025-10-27T06:00+07:00", 0, tmp_path / "x", city=city, engine=make_engine("sqlite://")
-        )
+            "2025-10-27T06:00+07:00", 0, tmp_path / "x", city=city, engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
+        )  # fmt: skip
     with pytest.raises(TwinError, match="finer"):
         run_nowcast(
             "2025-10-27T06:00+07:00",
@@ -353,6 +356,7 @@ def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:
             city=city,
             resolution_m=5,
             engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
         )
 
 
@@ -393,7 +397,6 @@ def test_keeping_fewer_states_than_are_used_is_refused(
 def test_run_signs_its_cap_files_when_a_key_is_set(
     tmp_path: Path,
     city: SimpleNamespace,
-    monkeypatch: pytest.MonkeyPatch,
     make_cap_keys: Any,
 ) -> None:
     from twin.alerts import verify_cap_signature
@@ -401,13 +404,12 @@ def test_run_signs_its_cap_files_when_a_key_is_set(
     key, cert = make_cap_keys("ec")
     (tmp_path / "k.pem").write_bytes(key)
     (tmp_path / "c.pem").write_bytes(cert)
-    monkeypatch.setenv("TWIN_CAP_SIGNING_KEY", str(tmp_path / "k.pem"))
-    monkeypatch.setenv("TWIN_CAP_SIGNING_CERT", str(tmp_path / "c.pem"))
     s = Scenario.model_validate(SCENARIO)
     run = execute(
         s.name, "scenario", city, lambda: build_forcing(s, city), tmp_path / "out",
         start=s.start_utc, duration_s=s.duration_s, output_every_s=1200.0,
         engine=make_engine(f"sqlite:///{tmp_path / 'twin.db'}"),
+        signer=CapSigner.configured(tmp_path / "k.pem", tmp_path / "c.pem"),
     )  # fmt: skip
     files = sorted((run.out_dir / "alerts").glob("*.xml"))
     assert files
