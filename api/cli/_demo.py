@@ -143,10 +143,9 @@ def demo(
     ] = True,
 ) -> None:
     """Run the demo: build the Huế city if needed, check it, flood it, map it, summarise it."""
+    from api.cli import _common
     from api.cli._layers import print_summary
     from api.cli._run import _errors
-
-    from api.cli import _common
 
     if out is None:
         out = _common.data_dir() / "demo"

@@ -22,7 +22,6 @@ _out = Console()
 _err = Console(stderr=True)
 
 
-
 def _engine(database_url: str | None) -> Engine:
     import twin.run  # noqa: F401  (declares the runs table before make_engine creates it)
 

@@ -38,8 +38,10 @@ def test_ingest_then_nowcast_share_the_data_dir(
     assert "2 stored" in ingest.output
     nowcast = runner.invoke(
         app,
-        ["nowcast", "--at", "2025-10-27T07:00+07:00", "--hours", "0.5", "--city", str(city_path)]
-        + ["--resolution", "60", "--every", "10min"],
+        [
+            *("nowcast", "--at", "2025-10-27T07:00+07:00", "--hours", "0.5"),
+            *("--city", str(city_path), "--resolution", "60", "--every", "10min"),
+        ],
     )
     assert nowcast.exit_code == 0, nowcast.output
     summary = json.loads((data / "runs" / "nowcast" / "summary.json").read_text("utf-8"))
