@@ -17,20 +17,20 @@ from typing import Any
 
 import geopandas as gpd
 import xarray as xr
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 # Imported for their tables: make_engine creates the tables declared so far.
 import twin.alerts
 import twin.dispatch
 import twin.keys
 import twin.reports
-import twin.run
+import twin.runs
 import twin.sensors
 from api.jobs import Job, JobQueue
 from api.settings import Settings
 from twin._errors import ConflictError, NotFoundError
 from twin.alerts.sign import CapSigner
-from twin.db import make_engine, session_scope
+from twin.db import make_engine
 
 __all__ = ["AppState", "LRUCache"]
 
@@ -207,33 +207,24 @@ class AppState:
 
     def _latest_nowcast(self) -> xr.Dataset | None:
         """The flood result of the newest finished nowcast, if there is one to read."""
-        for record in self.run_records(limit=20):
-            if record["kind"] == "nowcast" and record["status"] == "finished":
-                try:
-                    return self.run_result(self.public_run_id(record))
-                except ValueError:
-                    return None
-        return None
-
-    def public_run_id(self, record: dict[str, Any]) -> str:
-        """The id the API shows for a run record (its folder name for runs made here)."""
-        folder = Path(record["out_dir"])
-        return folder.name if folder.parent == self.runs_dir else str(record["id"])
+        record = twin.runs.latest_finished(self.engine, kind="nowcast")
+        if record is None:
+            return None
+        try:
+            return self.run_result(record["id"])
+        except ValueError:
+            return None
 
     def run_records(self, limit: int = 50) -> list[dict[str, Any]]:
         """The twin's run records, newest first."""
-        return twin.run.list_runs(self.engine, limit=limit)
+        return twin.runs.list_runs(self.engine, limit=limit)
 
     def run_record(self, run_id: str) -> dict[str, Any] | None:
-        """The twin's record of a run, by API id (folder name) or by the twin's run id."""
-        folder = str(self.runs_dir / run_id)
-        with session_scope(self.engine) as session:
-            row = session.scalars(
-                select(twin.run.RunRecord).where(twin.run.RunRecord.out_dir == folder)
-            ).first()
-            if row is None and len(run_id) <= 32:
-                row = session.get(twin.run.RunRecord, run_id)
-            return None if row is None else row.as_dict()
+        """The twin's record of a run, or None."""
+        try:
+            return twin.runs.get_run(self.engine, run_id)
+        except NotFoundError:
+            return None
 
     def run_dir(self, run_id: str) -> Path:
         """The output folder of a finished run.
@@ -260,11 +251,7 @@ class AppState:
         cached = self.results.get(key)
         if cached is not None:
             return cached
-        from twin.dispatch import open_flood
-
-        folder = self.run_dir(run_id)
-        path = folder / "flood.nc"
-        ds = open_flood(path if path.exists() else folder / "flood.zarr")
+        ds = twin.runs.open_result(self.run_dir(run_id))
         if ds.rio.crs is None:
             ds = ds.rio.write_crs(self.city().crs)
         self.results.put(key, ds)

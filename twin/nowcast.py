@@ -47,7 +47,7 @@ from twin._scenario_forcing import (
 )
 from twin._sensor_forcing import dam_release_from_sensors, held_series
 from twin.alerts.sign import CapSigner
-from twin.run import Progress, RunResult, execute
+from twin.runs import Progress, RunPlan, RunResult, execute, open_run
 
 __all__ = [
     "NOWCAST_MIN_BED_M",
@@ -303,6 +303,7 @@ def run_nowcast(
     solver: dict[str, float] | None = None,
     progress: Progress | None = None,
     signer: CapSigner | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run the flood model ``hours`` ahead of ``at`` from the sensors; impact and alerts.
 
@@ -313,7 +314,7 @@ def run_nowcast(
     hours
         How far ahead to run (h, > 0).
     out_dir
-        Folder of the run's files (as :func:`twin.run_scenario`'s).
+        Folder of the run's files (:mod:`twin.runs.files`).
     city
         City package folder, or a loaded :class:`layers.City` (default: the demo city).
     resolution_m
@@ -342,6 +343,8 @@ def run_nowcast(
         ``progress(stage, fraction)``.
     signer
         Signs the run's CAP files (None: unsigned).
+    run_id
+        The run's id (default: a new one).
 
     Returns
     -------
@@ -379,46 +382,45 @@ def run_nowcast(
         grid = resample_grid(the_city.dem, resolution_m)
         if initial.shape != grid.shape:
             initial, state, found, origin = None, None, None, at_utc
-    notes: list[str] = []
     every_s = pd.Timedelta(output_every).total_seconds()
     states.mkdir(parents=True, exist_ok=True)
     lead_s = (at_utc - origin).total_seconds()
-    result = execute(
-        f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}",
-        "nowcast",
-        the_city,
-        lambda: nowcast_forcing(
-            the_city,
-            engine,
-            origin=origin,
-            at=at_utc,
-            end=end,
-            resolution_m=resolution_m,
-            forecast_rain_mm_h=forecast_rain_mm_h,
-            lagoon_gauge=lagoon_gauge,
-            lagoon_edges=lagoon_edges,
-            initial_depth=initial,
-            initial_state=state,
-            notes=notes,
-            solver=NOWCAST_SOLVER if solver is None else solver,
-        ),
-        out_dir,
-        start=origin,
-        duration_s=(end - origin).total_seconds(),
-        output_every_s=every_s,
-        progress=progress,
-        engine=engine,
-        extra_summary={
-            "at": at_utc.isoformat(),
-            "hours": hours,
-            "resolution_m": resolution_m,
-            "warm_start": str(found[0]) if found is not None else None,
-            "forcing_notes": notes,
-        },
-        save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
-        alert_time=at_utc.to_pydatetime(),
-        signer=signer,
-    )
+    name = f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}"
+    with open_run(engine, name, "nowcast", out_dir, run_id=run_id, progress=progress) as run:
+        notes: list[str] = []
+        with run.stage("forcing"):
+            forcing = nowcast_forcing(
+                the_city,
+                engine,
+                origin=origin,
+                at=at_utc,
+                end=end,
+                resolution_m=resolution_m,
+                forecast_rain_mm_h=forecast_rain_mm_h,
+                lagoon_gauge=lagoon_gauge,
+                lagoon_edges=lagoon_edges,
+                initial_depth=initial,
+                initial_state=state,
+                notes=notes,
+                solver=NOWCAST_SOLVER if solver is None else solver,
+            )
+        plan = RunPlan(
+            city=the_city,
+            start=origin,
+            duration_s=(end - origin).total_seconds(),
+            output_every_s=every_s,
+            save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
+            alert_time=at_utc.to_pydatetime(),
+            signer=signer,
+            summary={
+                "at": at_utc.isoformat(),
+                "hours": hours,
+                "resolution_m": resolution_m,
+                "warm_start": str(found[0]) if found is not None else None,
+                "forcing_notes": notes,
+            },
+        )
+        result = execute(run, plan, forcing, engine=engine)
     if keep_states_h is not None:
         prune_states(states, at_utc - pd.Timedelta(hours=keep_states_h))
     return result

@@ -97,38 +97,6 @@ def _load_city(city: Path | None) -> layers.City:
     return layers.load_city(city if city is not None else layers.ensure_demo_city())
 
 
-def _db_url(db: str | None) -> str:
-    if db:
-        return db
-    from api.settings import Settings
-
-    return Settings().resolved_database_url
-
-
-def _latest_flood(url: str) -> Path | None:
-    """The newest finished run's flood result, when the runs table exists."""
-    from sqlalchemy import create_engine, inspect, text
-
-    engine = create_engine(url)
-    try:
-        if not inspect(engine).has_table("runs"):
-            return None
-        with engine.connect() as con:
-            dirs = con.execute(
-                text(
-                    "SELECT out_dir FROM runs WHERE status = 'finished' "
-                    "ORDER BY finished DESC LIMIT 20"
-                )
-            ).scalars()
-            for d in dirs:
-                for name in ("flood.nc", "flood.zarr"):
-                    if (Path(d) / name).exists():
-                        return Path(d) / name
-    finally:
-        engine.dispose()
-    return None
-
-
 def _now(now: str | None) -> datetime | float | None:
     if now is None:
         return None
@@ -146,14 +114,15 @@ def _now(now: str | None) -> datetime | float | None:
 def _dispatcher(
     city: Path | None, flood: Path | None, db: str | None, now: str | None
 ) -> Dispatcher:
-    from twin.db import make_engine
+    from api.cli import _common
     from twin.dispatch import Dispatcher
+    from twin.runs import latest_result
 
     with _guard():
         city_obj = _load_city(city)
-        url = _db_url(db)
-        flood_path = flood if flood is not None else _latest_flood(url)
-        return Dispatcher(city_obj, engine=make_engine(url), flood=flood_path, now=_now(now))
+        engine = _common.engine(db)
+        flood_path = flood if flood is not None else latest_result(engine)
+        return Dispatcher(city_obj, engine=engine, flood=flood_path, now=_now(now))
 
 
 def _emit(data: Any) -> None:

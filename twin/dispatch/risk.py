@@ -23,6 +23,7 @@ import xarray as xr
 from hydro import hazard_class, hazard_rating
 from hydro.hazard import HAZARD_CLASS_NAMES
 from twin._errors import TwinError
+from twin.runs.files import open_result as open_flood
 
 __all__ = ["DANGER_CLASS", "TREND_RATE_M_PER_H", "FloodState", "PointRisk", "assess_points"]
 
@@ -288,26 +289,6 @@ def assess_points(
         "trend": trend,
         "trend_m_per_h": rate,
     }
-
-
-def open_flood(path: str | Path) -> xr.Dataset:
-    """Open a flood result from a NetCDF file or a Zarr store.
-
-    Raises
-    ------
-    TwinError
-        When the path does not exist or cannot be read.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise TwinError(f"flood result {path} does not exist: give a NetCDF file or Zarr store")
-    try:
-        if path.is_dir() or path.suffix == ".zarr":
-            return xr.open_zarr(path).load()
-        with xr.open_dataset(path) as ds:
-            return ds.load()
-    except (OSError, ValueError) as exc:
-        raise TwinError(f"cannot read flood result {path}: {exc}") from exc
 
 
 def _load(var: xr.DataArray, first: int) -> npt.NDArray[np.float32]:

@@ -1,14 +1,17 @@
-"""The alert step of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
+"""The warnings stage of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
 
-A scenario is a plan, not a flood: its messages carry CAP status ``Exercise`` (their own
-lifecycle, never mixed with real warnings); a nowcast's carry ``Actual``. An operator may
-publish a finished run's warnings as real ones later, from its files
-(:func:`publish_run_alerts`).
+A nowcast's messages carry CAP status ``Actual``: they are the live stream, recorded in the
+database and chained (an area's later message is an Update or a Cancel of the one in effect).
+A scenario is a plan, not a flood: its messages carry ``Exercise`` and are the run's own whole
+warning set (one Alert per area warned), never diffed against another run's, so running the
+same scenario twice gives two folders with the same warnings. An operator may publish a
+finished run's warnings as real ones later, from its files (:func:`publish_run_alerts`).
 """
 
 from __future__ import annotations
 
-import json
+import re
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +29,15 @@ from twin.alerts import (
     GaugeExceedance,
     WardImpact,
     alarm_levels_from_gauges,
+    consistency_problems,
     gauge_exceedances,
     issue_alerts,
+    plan_alerts,
     write_alerts,
 )
 from twin.impact import Impact
+from twin.runs.files import read_summary
+from twin.sensors._timeutil import as_utc, local_iso
 
 __all__ = ["issue_run_alerts", "publish_run_alerts", "ward_impacts_for_alerts"]
 
@@ -110,6 +117,41 @@ def _gauge_events(
     return events
 
 
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+def _whole_set(
+    wards: list[WardImpact],
+    gauges: list[GaugeExceedance],
+    *,
+    now: datetime,
+    rules: AlertRules,
+    run_id: str | None,
+) -> list[CapMessage]:
+    """Every planned warning as an Alert of its own, outside the live lifecycle.
+
+    The identifiers carry the run id, so that two runs of one scenario never share one.
+    """
+    now = as_utc(now).replace(microsecond=0)
+    stamp = datetime.fromisoformat(local_iso(now)).strftime("%Y%m%dT%H%M%S")
+    tag = (run_id or uuid.uuid4().hex)[:12]
+    messages = []
+    for plan in plan_alerts(wards, gauges, now=now, rules=rules):
+        msg = CapMessage(
+            identifier=_SAFE_NAME.sub("_", f"hue-twin.{stamp}.{plan.area_key}.{tag}")[:180],
+            sender=rules.sender,
+            sent=now,
+            status=rules.status,
+            msg_type="Alert",
+            infos=plan.infos,
+        )
+        problems = consistency_problems(msg)
+        if problems:
+            raise TwinError(f"the Alert for {plan.area_key!r} is not consistent", problems)
+        messages.append(msg)
+    return messages
+
+
 def _issue(
     impact: Impact,
     city: Any,
@@ -119,6 +161,7 @@ def _issue(
     status: str,
     run_id: str | None,
     now: datetime,
+    chained: bool = True,
 ) -> list[CapMessage]:
     rules = AlertRules(
         status=status,  # type: ignore[arg-type]
@@ -126,6 +169,8 @@ def _issue(
     )
     wards = ward_impacts_for_alerts(impact, city, start=start)
     gauges = _gauge_events(impact, city, start, rules)
+    if not chained:
+        return _whole_set(wards, gauges, now=now, rules=rules, run_id=run_id)
     return issue_alerts(engine, wards, gauges, now=now, rules=rules, run_id=run_id)
 
 
@@ -154,7 +199,10 @@ def issue_run_alerts(
     now: datetime | None = None,
     signer: CapSigner | None = None,
 ) -> tuple[list[dict[str, Any]], Callable[[Path], list[str]]]:
-    """Issue the run's CAP alerts (recorded in the database) and give a writer of their XML.
+    """Issue the run's CAP alerts and give a writer of their XML.
+
+    ``Actual`` messages are the live stream (recorded in the database, chained with Update
+    and Cancel); the others (a scenario's ``Exercise``) are the run's whole warning set.
 
     Parameters
     ----------
@@ -182,7 +230,14 @@ def issue_run_alerts(
     """
     issued_at = now if now is not None else start.to_pydatetime()
     messages = _issue(
-        impact, city, start=start, engine=engine, status=status, run_id=run_id, now=issued_at
+        impact,
+        city,
+        start=start,
+        engine=engine,
+        status=status,
+        run_id=run_id,
+        now=issued_at,
+        chained=status == "Actual",
     )
 
     def writer(folder: Path) -> list[str]:
@@ -210,7 +265,7 @@ def publish_run_alerts(
     Parameters
     ----------
     folder
-        The run's output folder (see :mod:`twin.run`).
+        The run's output folder (see :mod:`twin.runs.files`).
     city
         The city the run was made on.
     engine
@@ -239,7 +294,7 @@ def publish_run_alerts(
             f"run folder {folder.name} lacks {', '.join(missing)}: only the folder of a "
             "finished run made by twin can be published"
         )
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(folder)
     if not summary.get("start"):
         raise TwinError(f"summary.json of run folder {folder.name} has no start time")
     start = pd.Timestamp(summary["start"])
