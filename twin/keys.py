@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twin._errors import NotFoundError, TwinError
+from twin._time import as_utc
 from twin.db import Base, session_scope
 
 __all__ = [
@@ -99,7 +100,7 @@ def token_digest(token: str) -> str:
 
 
 def _to_key(row: ApiKeyRow) -> ApiKey:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    created = as_utc(row.created_at, naive=UTC)  # SQLite gives the stored UTC back naive
     return ApiKey(row.key_id, row.role, row.name, created, row.revoked_at is not None)
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 from sqlalchemy import Engine
 
+from layers.spacing import grid_spacing_m
 from twin._errors import TwinError
 from twin._scenario_check import load_city_cached
 from twin._scenario_forcing import (
@@ -368,7 +369,7 @@ def run_nowcast(
         the_city = load_city_cached(path)
     else:
         the_city = city
-    cell = float(abs(the_city.dem["x"][1] - the_city.dem["x"][0]))
+    cell = grid_spacing_m(the_city.dem)[0]
     if resolution_m < cell - 1e-6:
         raise TwinError(f"resolution_m {resolution_m:g} m is finer than the DEM's {cell:g} m")
     states = Path(state_dir)

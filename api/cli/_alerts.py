@@ -36,7 +36,7 @@ _NOW = typer.Option(
 
 
 def _when(text: str | None) -> datetime | None:
-    from twin.sensors._timeutil import as_utc
+    from twin._time import as_utc
 
     if not text:
         return None
@@ -58,8 +58,8 @@ def list_(
     """List the warnings in effect (newest first)."""
     from datetime import UTC, datetime
 
+    from twin._time import local_iso
     from twin.alerts import list_alerts
-    from twin.sensors._timeutil import local_iso
 
     at = _when(now) or datetime.now(UTC)
     records = list_alerts(_engine(database_url), active_only=not all_, now=at)

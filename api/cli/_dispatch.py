@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -45,7 +44,6 @@ class _Consoles:
 
 
 _con = _Consoles()
-_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 CityOpt = Annotated[
     Path | None, typer.Option("--city", help="City package folder (default: the demo city).")
@@ -108,7 +106,9 @@ def _now(now: str | None) -> datetime | float | None:
         dt = datetime.fromisoformat(now)
     except ValueError:
         raise _fail(f"--now {now!r}: give an ISO 8601 time or seconds") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    from twin._time import as_utc
+
+    return as_utc(dt, naive=UTC)
 
 
 def _dispatcher(
@@ -132,9 +132,11 @@ def _emit(data: Any) -> None:
 def _local(dt: datetime | str | None) -> str:
     if dt is None:
         return ""
+    from twin._time import LOCAL_TZ
+
     if isinstance(dt, str):
         dt = datetime.fromisoformat(dt)
-    return dt.astimezone(_LOCAL).strftime("%d/%m %H:%M")
+    return dt.astimezone(LOCAL_TZ).strftime("%d/%m %H:%M")
 
 
 def _minutes(s: float | None) -> str:

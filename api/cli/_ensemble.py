@@ -77,8 +77,10 @@ def ensemble(
 
 def _report(ds: Any, folder: Path) -> None:
     table = Table("depth above", "area with P > 0.5 (km²)", "area with P > 0 (km²)")
-    x = ds["x"].values
-    cell_km2 = abs(float(x[1] - x[0])) ** 2 / 1e6 if x.size > 1 else 0.0
+    from layers.spacing import grid_spacing_m
+
+    dx, dy = grid_spacing_m(ds)
+    cell_km2 = dx * dy / 1e6
     for thr in ds["threshold_m"].values:
         p = ds["exceedance_probability"].sel(threshold_m=thr).values
         table.add_row(

@@ -98,8 +98,8 @@ def show(
 ) -> None:
     """Summary of a STATION's stored readings (per quantity), gaps, and recent readings."""
     from twin import TwinError
+    from twin._time import local_iso
     from twin.sensors import readings_frame, sensor_notes, station_summary
-    from twin.sensors._timeutil import local_iso
 
     engine = _engine(database_url)
     try:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from twin import _time
 from twin._errors import TwinError
 from twin.dispatch._tables import CallEventRow, CallRow
 
@@ -322,4 +323,4 @@ class CallEvent:
 
 def as_utc(dt: datetime) -> datetime:
     """A datetime read back from the database, as timezone-aware UTC (SQLite drops the zone)."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return _time.as_utc(dt, naive=UTC)

@@ -23,6 +23,7 @@ import xarray as xr
 from hydro import hazard_class, hazard_rating
 from hydro.hazard import HAZARD_CLASS_NAMES
 from twin._errors import TwinError
+from twin._time import as_utc
 from twin.runs.files import open_result as open_flood
 
 __all__ = ["DANGER_CLASS", "TREND_RATE_M_PER_H", "FloodState", "PointRisk", "assess_points"]
@@ -300,5 +301,4 @@ def _load(var: xr.DataArray, first: int) -> npt.NDArray[np.float32]:
 def _parse_now(value: Any) -> datetime | float:
     if isinstance(value, int | float | np.number):
         return float(value)
-    dt = datetime.fromisoformat(str(value))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return as_utc(datetime.fromisoformat(str(value)), naive=UTC)

@@ -15,9 +15,9 @@ from sqlalchemy import Engine, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twin._errors import NotFoundError
+from twin._time import UTCDateTime
 from twin.db import Base, session_scope
 from twin.runs._json import jsonable
-from twin.sensors._timeutil import UTCDateTime
 
 __all__ = [
     "RunRecord",

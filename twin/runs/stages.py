@@ -30,6 +30,7 @@ import pandas as pd
 import xarray as xr
 from sqlalchemy import Engine
 
+from layers.spacing import grid_spacing_m
 from twin._errors import TwinError
 from twin.impact import Impact, assess_impact
 from twin.runs._json import jsonable, records
@@ -241,11 +242,6 @@ def _scalar(v: Any) -> bool:
     return isinstance(v, str | int | float | bool | np.generic)
 
 
-def _cell_m(grid: xr.DataArray) -> float:
-    x = np.asarray(grid["x"], dtype=float)
-    return abs(float(x[1] - x[0]))
-
-
 def execute(run: RunContext, plan: RunPlan, forcing: Forcing, *, engine: Engine) -> RunResult:
     """The stages after the forcing: simulate, impact, warnings, files, record.
 
@@ -289,13 +285,19 @@ def execute(run: RunContext, plan: RunPlan, forcing: Forcing, *, engine: Engine)
             signer=plan.signer,
         )
     ny, nx = forcing.elevation.shape
+    cell_m = grid_spacing_m(forcing.elevation)[0]
     summary = run.summary
     summary.update(
         {
             "start": plan.start.tz_convert("UTC").isoformat(),
             "duration_s": plan.duration_s,
             "output_every_s": plan.output_every_s,
-            "grid": {"ny": ny, "nx": nx, "cells": ny * nx, "cell_m": _cell_m(forcing.elevation)},
+            "grid": {
+                "ny": ny,
+                "nx": nx,
+                "cells": ny * nx,
+                "cell_m": cell_m,
+            },
             "rain_mean_total_mm": forcing.rain_mean_total_mm,
             "totals": impact.totals,
             "volume_balance": balance,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from twin._errors import TwinError
+from twin._time import as_utc, local_iso
 from twin.alerts import (
     AlertRules,
     CapMessage,
@@ -37,7 +38,6 @@ from twin.alerts import (
 )
 from twin.impact import Impact
 from twin.runs.files import read_summary
-from twin.sensors._timeutil import as_utc, local_iso
 
 __all__ = ["issue_run_alerts", "publish_run_alerts", "ward_impacts_for_alerts"]
 
