@@ -19,13 +19,8 @@ import geopandas as gpd
 import xarray as xr
 from sqlalchemy import Engine
 
-# Imported for their tables: make_engine creates the tables declared so far.
-import twin.alerts
-import twin.dispatch
 import twin.keys
-import twin.reports
 import twin.runs
-import twin.sensors
 from api.jobs import Job, JobQueue
 from api.settings import Settings
 from twin._errors import ConflictError, NotFoundError

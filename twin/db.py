@@ -4,23 +4,46 @@ The embedded default is a SQLite file in WAL mode with ``synchronous=FULL``: a t
 that has returned from ``commit()`` is on disk and survives a crash of the process (and of
 the machine). PostgreSQL is used when a ``postgresql://`` URL is given.
 
-Each part of the twin (sensors, alerts, dispatch, runs, reports) declares its tables on
-:class:`Base` in its own module; :func:`create_all` makes the tables that are missing.
+Each part of the twin (sensors, alerts, dispatch, runs, reports, keys) declares its tables on
+:class:`Base` in its own module (:data:`TABLE_MODULES`). :func:`create_schema` brings a
+database to the latest schema with the Alembic migrations of ``twin/migrations``, whichever
+modules were imported: a new database gets every table, a database of an earlier release
+is upgraded in place.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from twin._errors import TwinError
 
-__all__ = ["Base", "create_all", "make_engine", "session_scope"]
+__all__ = [
+    "TABLE_MODULES",
+    "Base",
+    "create_schema",
+    "make_engine",
+    "schema_metadata",
+    "session_scope",
+]
+
+#: The modules that declare the twin's tables.
+TABLE_MODULES = (
+    "twin.sensors.store",
+    "twin.alerts.store",
+    "twin.dispatch._tables",
+    "twin.reports.service_requests",
+    "twin.runs.record",
+    "twin.keys",
+)
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 0x7477696E  # "twin": the advisory lock key of migrations on PostgreSQL
 
 
 class Base(DeclarativeBase):
@@ -54,7 +77,7 @@ def make_engine(url: str | None, *, echo: bool = False) -> Engine:
     Returns
     -------
     sqlalchemy.Engine
-        With the tables of every imported twin module created.
+        On a database at the latest schema (:func:`create_schema`).
 
     Raises
     ------
@@ -74,13 +97,35 @@ def make_engine(url: str | None, *, echo: bool = False) -> Engine:
     engine = create_engine(url, echo=echo, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    create_all(engine)
+    create_schema(engine)
     return engine
 
 
-def create_all(engine: Engine) -> None:
-    """Create every table declared on :class:`Base` that does not exist yet."""
-    Base.metadata.create_all(engine)
+def schema_metadata() -> MetaData:
+    """The metadata of every table of the twin (each module of :data:`TABLE_MODULES` imported)."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
+    return Base.metadata
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the latest schema: run the migrations it has not had yet.
+
+    A new database gets every table; one made by a release before migrations (its tables
+    made by ``create_all``, no ``alembic_version``) is taken from its tables on, and upgraded.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    schema_metadata()
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # processes starting together (service workers) migrate one after the other
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 @contextmanager
