@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from api.jobs import Job, JobQueue
 from api.settings import Settings
 from twin._errors import ConflictError, NotFoundError
 from twin.alerts.sign import CapSigner
-from twin.db import make_engine
+from twin.db import make_engine, writes
 
 __all__ = ["AppState", "LRUCache"]
 
@@ -114,7 +114,6 @@ class AppState:
         self.nowcast_state_dir = (Path(settings.data_dir) / "nowcast_state").resolve()
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
         self.results = LRUCache(4)
-        self._write_lock = threading.Lock()
         # a half-given or unreadable pair stops the start-up with the reason
         self.cap_signer = CapSigner.configured(settings.cap_signing_key, settings.cap_signing_cert)
 
@@ -142,13 +141,9 @@ class AppState:
         return self._city
 
     def writes(self) -> AbstractContextManager[Any]:
-        """Hold while writing to the database: one writer at a time on SQLite.
-
-        SQLite lets one transaction write at once and makes the others retry with growing
-        sleeps; queueing the writers here in order keeps the latency of each write flat.
-        Other databases need no such queue.
-        """
-        return self._write_lock if self.engine.dialect.name == "sqlite" else nullcontext()
+        """Hold while writing to the database: one writer at a time on SQLite
+        (:func:`twin.db.writes`, the lock the stores that take it themselves take too)."""
+        return writes(self.engine)
 
     def dispatcher(self) -> Any:
         """The city's :class:`twin.dispatch.Dispatcher` (made on first use, one per app)."""

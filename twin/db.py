@@ -14,8 +14,10 @@ is upgraded in place.
 from __future__ import annotations
 
 import importlib
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ __all__ = [
     "make_engine",
     "schema_metadata",
     "session_scope",
+    "writes",
 ]
 
 #: The modules that declare the twin's tables.
@@ -126,6 +129,27 @@ def create_schema(engine: Engine) -> None:
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_write_locks_guard = threading.Lock()
+
+
+def writes(engine: Engine) -> AbstractContextManager[Any]:
+    """Hold while writing to the database: one writer at a time on SQLite (per engine).
+
+    SQLite lets one transaction write at once and makes the others retry with growing sleeps;
+    queueing the writers of this process in order keeps the latency of each write flat. The
+    stores take it themselves, so their callers cannot forget it; it is re-entrant, so a
+    caller that holds it around several writes may call them. Other databases need no queue.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _write_locks_guard:
+        lock = _write_locks.get(engine)
+        if lock is None:
+            lock = _write_locks[engine] = threading.RLock()
+    return lock
 
 
 @contextmanager

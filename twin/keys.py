@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from twin._errors import NotFoundError, TwinError
 from twin._time import as_utc
-from twin.db import Base, session_scope
+from twin.db import Base, session_scope, writes
 
 __all__ = [
     "ROLES",
@@ -149,7 +149,7 @@ def create_key(engine: Engine, *, role: str, name: str = "") -> tuple[ApiKey, st
         created_at=datetime.now(UTC),
         revoked_at=None,
     )
-    with session_scope(engine) as session:
+    with writes(engine), session_scope(engine) as session:
         session.add(row)
         session.flush()
         key = _to_key(row)
@@ -187,7 +187,7 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
     twin.NotFoundError
         When no key has that id.
     """
-    with session_scope(engine) as session:
+    with writes(engine), session_scope(engine) as session:
         row = session.get(ApiKeyRow, key_id)
         if row is None:
             raise NotFoundError(f"no API key with id {key_id!r}: see `twin keys list`")
