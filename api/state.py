@@ -23,6 +23,7 @@ import twin.keys
 import twin.runs
 from api.jobs import Job, JobQueue
 from api.settings import Settings
+from layers import City
 from twin._errors import ConflictError, NotFoundError
 from twin.alerts.sign import CapSigner
 from twin.db import make_engine, writes
@@ -105,7 +106,7 @@ class AppState:
         self.engine: Engine = make_engine(settings.resolved_database_url)
         self.tiles = LRUCache(settings.tile_cache_tiles)
         self.cache = LRUCache(256)
-        self._city: Any = None
+        self._city: City | None = None
         self._dispatcher: Any = None
         self._city_lock = threading.Lock()
         self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
@@ -122,7 +123,7 @@ class AppState:
         """Whether the city has been loaded yet."""
         return self._city is not None
 
-    def city(self) -> Any:
+    def city(self) -> City:
         """The city (a :class:`layers.City`), loaded on first use and kept."""
         if self._city is None:
             with self._city_lock:
@@ -130,7 +131,7 @@ class AppState:
                     self._city = self._load_city()
         return self._city
 
-    def _load_city(self) -> Any:
+    def _load_city(self) -> City:
         if self._city is not None:
             return self._city
         import layers

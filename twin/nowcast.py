@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,9 @@ from twin._scenario_forcing import (
 from twin._sensor_forcing import dam_release_from_sensors, held_series
 from twin.alerts.sign import CapSigner
 from twin.runs import Progress, RunPlan, RunResult, execute, open_run
+
+if TYPE_CHECKING:
+    from layers import City
 
 __all__ = [
     "NOWCAST_MIN_BED_M",
@@ -137,7 +140,7 @@ def prune_states(state_dir: Path, before: pd.Timestamp) -> list[Path]:
 
 def _rain_forcing(
     engine: Engine,
-    city: Any,
+    city: City,
     elevation: xr.DataArray,
     origin: pd.Timestamp,
     at: pd.Timestamp,
@@ -189,7 +192,7 @@ def _rain_forcing(
 
 
 def nowcast_forcing(
-    city: Any,
+    city: City,
     engine: Engine,
     *,
     origin: pd.Timestamp,
@@ -291,7 +294,7 @@ def run_nowcast(
     hours: float,
     out_dir: str | Path,
     *,
-    city: str | Path | Any = None,
+    city: str | Path | City | None = None,
     resolution_m: float = 30.0,
     forecast_rain_mm_h: float | xr.DataArray | None = None,
     output_every: str = "30min",

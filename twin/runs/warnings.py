@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,9 @@ from twin.alerts import (
 from twin.impact import Impact
 from twin.runs.files import read_summary
 
+if TYPE_CHECKING:
+    from layers import City
+
 __all__ = ["issue_run_alerts", "publish_run_alerts", "ward_impacts_for_alerts"]
 
 
@@ -55,7 +58,7 @@ def _nearest_shelter_names(wards: Any, shelters: Any) -> list[str | None]:
     return out
 
 
-def ward_impacts_for_alerts(impact: Impact, city: Any, *, start: pd.Timestamp) -> list[WardImpact]:
+def ward_impacts_for_alerts(impact: Impact, city: City, *, start: pd.Timestamp) -> list[WardImpact]:
     """The ward table of a run as :class:`twin.alerts.WardImpact` records (lon/lat outlines)."""
     wards = impact.wards
     lonlat = wards.to_crs(4326).geometry
@@ -90,7 +93,7 @@ def ward_impacts_for_alerts(impact: Impact, city: Any, *, start: pd.Timestamp) -
 
 
 def _gauge_events(
-    impact: Impact, city: Any, start: pd.Timestamp, rules: AlertRules
+    impact: Impact, city: City, start: pd.Timestamp, rules: AlertRules
 ) -> list[GaugeExceedance]:
     events: list[GaugeExceedance] = []
     if impact.gauges.empty:
@@ -154,7 +157,7 @@ def _whole_set(
 
 def _issue(
     impact: Impact,
-    city: Any,
+    city: City,
     *,
     start: pd.Timestamp,
     engine: Any,
@@ -190,7 +193,7 @@ def describe_message(message: CapMessage) -> dict[str, Any]:
 
 def issue_run_alerts(
     impact: Impact,
-    city: Any,
+    city: City,
     *,
     start: pd.Timestamp,
     engine: Any,
@@ -248,7 +251,7 @@ def issue_run_alerts(
 
 def publish_run_alerts(
     folder: str | Path,
-    city: Any,
+    city: City,
     *,
     engine: Any,
     now: datetime,
