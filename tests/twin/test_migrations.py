@@ -18,6 +18,9 @@ from twin.db import TABLE_MODULES, create_schema, make_engine, schema_metadata
 
 DATA = Path(__file__).parent / "data"
 OLD_RUN = "0123456789abcdef0123456789abcdef"
+#: A run the service of release 22656a2 made: its folder's name (the API's id) and its
+#: record's id differ.
+API_FOLDER, API_RECORD = "f" * 32, "e" * 32
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -76,11 +79,22 @@ def test_a_new_database_gets_every_table_at_the_head(url: str) -> None:
 
 
 def test_a_database_of_release_22656a2_is_upgraded_with_its_rows(url: str) -> None:
+    from twin import NotFoundError
     from twin.alerts import issue_alerts
     from twin.keys import list_keys
     from twin.runs import get_run
 
     _load_release_22656a2(url)
+    old = create_engine(url)
+    with old.begin() as con:
+        con.execute(
+            text(
+                "INSERT INTO runs (id, scenario, kind, status, started, out_dir, summary_json) "
+                "VALUES (:id, 'api', 'scenario', 'finished', '2025-10-27 00:00:00', :d, '{}')"
+            ),
+            {"id": API_RECORD, "d": f"/srv/twin/runs/{API_FOLDER}"},
+        )
+    old.dispose()
     engine = make_engine(url)
     try:
         with engine.connect() as con:
@@ -88,6 +102,10 @@ def test_a_database_of_release_22656a2_is_upgraded_with_its_rows(url: str) -> No
         assert _differences(engine) == []
         run = get_run(engine, OLD_RUN)
         assert run["status"] == "finished" and run["summary"] == {"alerts": 0}
+        # one id for a run: the API's (its folder's name) is now its record's too
+        assert get_run(engine, API_FOLDER)["scenario"] == "api"
+        with pytest.raises(NotFoundError):
+            get_run(engine, API_RECORD)
         assert [k.name for k in list_keys(engine)] == ["desk 1"]
         # the alert lock's row came with the old database: issuing still works
         assert issue_alerts(engine, [], now=datetime(2026, 1, 1, tzinfo=UTC)) == []
