@@ -1,10 +1,10 @@
 """Runs executed outside the requests: a small thread pool, progress, cancellation.
 
 A job is a scenario or a nowcast handed to :func:`twin.run.run_scenario` or
-:func:`twin.nowcast.nowcast`. Its id (hex) names its output folder ``<data_dir>/runs/<id>``;
-the twin's ``runs`` table holds the record of the run, found again by that folder, so a run
-is still listed (with its summary) after the service restarts. Progress and cancellation of the
-runs under way live here, in memory.
+:func:`twin.nowcast.run_nowcast`. Its id (hex) is the run's one id: the name of its output
+folder ``<data_dir>/runs/<id>`` and the id of its record in the twin's ``runs`` table
+(:mod:`twin.runs`), so a run is still listed (with its summary) after the service restarts.
+Progress and cancellation of the runs under way live here, in memory.
 """
 
 from __future__ import annotations

@@ -11,26 +11,22 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import xarray as xr
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-# Imported for their tables: make_engine creates the tables declared so far.
-import twin.alerts
-import twin.dispatch
 import twin.keys
-import twin.reports
-import twin.run
-import twin.sensors
+import twin.runs
 from api.jobs import Job, JobQueue
 from api.settings import Settings
+from layers import City
 from twin._errors import ConflictError, NotFoundError
 from twin.alerts.sign import CapSigner
-from twin.db import make_engine, session_scope
+from twin.db import make_engine, writes
 
 __all__ = ["AppState", "LRUCache"]
 
@@ -110,15 +106,15 @@ class AppState:
         self.engine: Engine = make_engine(settings.resolved_database_url)
         self.tiles = LRUCache(settings.tile_cache_tiles)
         self.cache = LRUCache(256)
-        self._city: Any = None
+        self._city: City | None = None
         self._dispatcher: Any = None
         self._city_lock = threading.Lock()
         self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
         self._keys_lock = threading.Lock()
         self.runs_dir = (Path(settings.data_dir) / "runs").resolve()
+        self.nowcast_state_dir = (Path(settings.data_dir) / "nowcast_state").resolve()
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
         self.results = LRUCache(4)
-        self._write_lock = threading.Lock()
         # a half-given or unreadable pair stops the start-up with the reason
         self.cap_signer = CapSigner.configured(settings.cap_signing_key, settings.cap_signing_cert)
 
@@ -127,7 +123,7 @@ class AppState:
         """Whether the city has been loaded yet."""
         return self._city is not None
 
-    def city(self) -> Any:
+    def city(self) -> City:
         """The city (a :class:`layers.City`), loaded on first use and kept."""
         if self._city is None:
             with self._city_lock:
@@ -135,7 +131,7 @@ class AppState:
                     self._city = self._load_city()
         return self._city
 
-    def _load_city(self) -> Any:
+    def _load_city(self) -> City:
         if self._city is not None:
             return self._city
         import layers
@@ -146,13 +142,9 @@ class AppState:
         return self._city
 
     def writes(self) -> AbstractContextManager[Any]:
-        """Hold while writing to the database: one writer at a time on SQLite.
-
-        SQLite lets one transaction write at once and makes the others retry with growing
-        sleeps; queueing the writers here in order keeps the latency of each write flat.
-        Other databases need no such queue.
-        """
-        return self._write_lock if self.engine.dialect.name == "sqlite" else nullcontext()
+        """Hold while writing to the database: one writer at a time on SQLite
+        (:func:`twin.db.writes`, the lock the stores that take it themselves take too)."""
+        return writes(self.engine)
 
     def dispatcher(self) -> Any:
         """The city's :class:`twin.dispatch.Dispatcher` (made on first use, one per app)."""
@@ -206,33 +198,24 @@ class AppState:
 
     def _latest_nowcast(self) -> xr.Dataset | None:
         """The flood result of the newest finished nowcast, if there is one to read."""
-        for record in self.run_records(limit=20):
-            if record["kind"] == "nowcast" and record["status"] == "finished":
-                try:
-                    return self.run_result(self.public_run_id(record))
-                except ValueError:
-                    return None
-        return None
-
-    def public_run_id(self, record: dict[str, Any]) -> str:
-        """The id the API shows for a run record (its folder name for runs made here)."""
-        folder = Path(record["out_dir"])
-        return folder.name if folder.parent == self.runs_dir else str(record["id"])
+        record = twin.runs.latest_finished(self.engine, kind="nowcast")
+        if record is None:
+            return None
+        try:
+            return self.run_result(record["id"])
+        except ValueError:
+            return None
 
     def run_records(self, limit: int = 50) -> list[dict[str, Any]]:
         """The twin's run records, newest first."""
-        return twin.run.list_runs(self.engine, limit=limit)
+        return twin.runs.list_runs(self.engine, limit=limit)
 
     def run_record(self, run_id: str) -> dict[str, Any] | None:
-        """The twin's record of a run, by API id (folder name) or by the twin's run id."""
-        folder = str(self.runs_dir / run_id)
-        with session_scope(self.engine) as session:
-            row = session.scalars(
-                select(twin.run.RunRecord).where(twin.run.RunRecord.out_dir == folder)
-            ).first()
-            if row is None and len(run_id) <= 32:
-                row = session.get(twin.run.RunRecord, run_id)
-            return None if row is None else row.as_dict()
+        """The twin's record of a run, or None."""
+        try:
+            return twin.runs.get_run(self.engine, run_id)
+        except NotFoundError:
+            return None
 
     def run_dir(self, run_id: str) -> Path:
         """The output folder of a finished run.
@@ -259,11 +242,7 @@ class AppState:
         cached = self.results.get(key)
         if cached is not None:
             return cached
-        from twin.dispatch import open_flood
-
-        folder = self.run_dir(run_id)
-        path = folder / "flood.nc"
-        ds = open_flood(path if path.exists() else folder / "flood.zarr")
+        ds = twin.runs.open_result(self.run_dir(run_id))
         if ds.rio.crs is None:
             ds = ds.rio.write_crs(self.city().crs)
         self.results.put(key, ds)

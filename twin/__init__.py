@@ -5,12 +5,12 @@ No HTTP here (that is ``api``).
 
 from twin import dispatch, ensemble, verify
 from twin._errors import ConflictError, NotFoundError, TwinError
-from twin._run_alerts import publish_run_alerts
 from twin.alerts import AlertRules, CapMessage, GaugeExceedance, WardImpact, issue_alerts
 from twin.ensemble import EnsembleSpec
 from twin.impact import Impact, assess_impact
 from twin.nowcast import run_nowcast
-from twin.run import RunResult, run_scenario
+from twin.run import run_scenario
+from twin.runs import RunResult, publish_run_alerts
 from twin.scenario import Scenario
 from twin.sensors import QCConfig, ingest_files
 

@@ -63,10 +63,12 @@ def dam_release_from_sensors(
     TwinError
         When the dam has no good outflow reading by ``end``.
     """
-    from twin.db import make_engine
     from twin.sensors import latest_good, series
 
-    engine = engine if engine is not None else make_engine()
+    if engine is None:
+        raise TwinError(
+            f"dams: dam {dam_id!r} releases what its sensors measured: give the sensor database"
+        )
     last = min(end, readings_until) if readings_until is not None else end
     q = series(engine, dam_id, "outflow", start.to_pydatetime(), last.to_pydatetime())
     before = latest_good(engine, dam_id, "outflow", at=start.to_pydatetime())

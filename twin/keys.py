@@ -35,7 +35,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twin._errors import NotFoundError, TwinError
-from twin.db import Base, session_scope
+from twin._time import as_utc
+from twin.db import Base, session_scope, writes
 
 __all__ = [
     "ROLES",
@@ -99,7 +100,7 @@ def token_digest(token: str) -> str:
 
 
 def _to_key(row: ApiKeyRow) -> ApiKey:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    created = as_utc(row.created_at, naive=UTC)  # SQLite gives the stored UTC back naive
     return ApiKey(row.key_id, row.role, row.name, created, row.revoked_at is not None)
 
 
@@ -148,7 +149,7 @@ def create_key(engine: Engine, *, role: str, name: str = "") -> tuple[ApiKey, st
         created_at=datetime.now(UTC),
         revoked_at=None,
     )
-    with session_scope(engine) as session:
+    with writes(engine), session_scope(engine) as session:
         session.add(row)
         session.flush()
         key = _to_key(row)
@@ -186,7 +187,7 @@ def revoke_key(engine: Engine, key_id: str) -> ApiKey:
     twin.NotFoundError
         When no key has that id.
     """
-    with session_scope(engine) as session:
+    with writes(engine), session_scope(engine) as session:
         row = session.get(ApiKeyRow, key_id)
         if row is None:
             raise NotFoundError(f"no API key with id {key_id!r}: see `twin keys list`")

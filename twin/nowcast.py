@@ -27,13 +27,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from sqlalchemy import Engine
 
+from layers.spacing import grid_spacing_m
 from twin._errors import TwinError
 from twin._scenario_check import load_city_cached
 from twin._scenario_forcing import (
@@ -46,11 +47,13 @@ from twin._scenario_forcing import (
     step_series,
 )
 from twin._sensor_forcing import dam_release_from_sensors, held_series
-from twin.db import make_engine
-from twin.run import Progress, RunResult, execute
+from twin.alerts.sign import CapSigner
+from twin.runs import Progress, RunPlan, RunResult, execute, open_run
+
+if TYPE_CHECKING:
+    from layers import City
 
 __all__ = [
-    "DEFAULT_STATE_DIR",
     "NOWCAST_MIN_BED_M",
     "NOWCAST_SOLVER",
     "find_state",
@@ -60,8 +63,6 @@ __all__ = [
     "run_nowcast",
 ]
 
-#: Where nowcast states are kept unless told otherwise.
-DEFAULT_STATE_DIR = Path("data/hue/nowcast_state")
 _BIN = "15min"
 #: Solver options of a nowcast: no flux weighting (theta = 1). With theta < 1 hydro caps the
 #: Courant number at sqrt(theta/2) for stability (0.59 at 0.7), about a fifth more steps where
@@ -139,7 +140,7 @@ def prune_states(state_dir: Path, before: pd.Timestamp) -> list[Path]:
 
 def _rain_forcing(
     engine: Engine,
-    city: Any,
+    city: City,
     elevation: xr.DataArray,
     origin: pd.Timestamp,
     at: pd.Timestamp,
@@ -191,7 +192,7 @@ def _rain_forcing(
 
 
 def nowcast_forcing(
-    city: Any,
+    city: City,
     engine: Engine,
     *,
     origin: pd.Timestamp,
@@ -293,18 +294,20 @@ def run_nowcast(
     hours: float,
     out_dir: str | Path,
     *,
-    city: str | Path | Any = None,
+    city: str | Path | City | None = None,
     resolution_m: float = 30.0,
     forecast_rain_mm_h: float | xr.DataArray | None = None,
     output_every: str = "30min",
-    engine: Engine | None = None,
-    state_dir: str | Path | None = None,
+    engine: Engine,
+    state_dir: str | Path,
     max_state_age_h: float = 24.0,
     keep_states_h: float | None = 48.0,
     lagoon_gauge: str = "thuan-an",
     lagoon_edges: tuple[str, ...] = ("north", "east"),
     solver: dict[str, float] | None = None,
     progress: Progress | None = None,
+    signer: CapSigner | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Run the flood model ``hours`` ahead of ``at`` from the sensors; impact and alerts.
 
@@ -315,7 +318,7 @@ def run_nowcast(
     hours
         How far ahead to run (h, > 0).
     out_dir
-        Folder of the run's files (as :func:`twin.run_scenario`'s).
+        Folder of the run's files (:mod:`twin.runs.files`).
     city
         City package folder, or a loaded :class:`layers.City` (default: the demo city).
     resolution_m
@@ -327,7 +330,8 @@ def run_nowcast(
     engine
         The database with the sensor readings, runs and alerts.
     state_dir
-        Where model states are kept (warm starts); default ``data/hue/nowcast_state``.
+        Where model states are kept (warm starts): the service and the CLI use
+        ``<data_dir>/nowcast_state``.
     max_state_age_h
         Older states are not used.
     keep_states_h
@@ -341,6 +345,10 @@ def run_nowcast(
         :data:`NOWCAST_SOLVER`.
     progress
         ``progress(stage, fraction)``.
+    signer
+        Signs the run's CAP files (None: unsigned).
+    run_id
+        The run's id (default: a new one).
 
     Returns
     -------
@@ -357,7 +365,6 @@ def run_nowcast(
             f"keep_states_h ({keep_states_h}) must be at least max_state_age_h "
             f"({max_state_age_h}), or None to keep every state"
         )
-    engine = engine if engine is not None else make_engine()
     if city is None or isinstance(city, str | Path):
         import layers
 
@@ -365,10 +372,10 @@ def run_nowcast(
         the_city = load_city_cached(path)
     else:
         the_city = city
-    cell = float(abs(the_city.dem["x"][1] - the_city.dem["x"][0]))
+    cell = grid_spacing_m(the_city.dem)[0]
     if resolution_m < cell - 1e-6:
         raise TwinError(f"resolution_m {resolution_m:g} m is finer than the DEM's {cell:g} m")
-    states = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+    states = Path(state_dir)
     found = find_state(states, at_utc, max_age_h=max_state_age_h)
     origin = found[1] if found is not None else at_utc
     end = at_utc + pd.Timedelta(hours=hours)
@@ -379,45 +386,45 @@ def run_nowcast(
         grid = resample_grid(the_city.dem, resolution_m)
         if initial.shape != grid.shape:
             initial, state, found, origin = None, None, None, at_utc
-    notes: list[str] = []
     every_s = pd.Timedelta(output_every).total_seconds()
     states.mkdir(parents=True, exist_ok=True)
     lead_s = (at_utc - origin).total_seconds()
-    result = execute(
-        f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}",
-        "nowcast",
-        the_city,
-        lambda: nowcast_forcing(
-            the_city,
-            engine,
-            origin=origin,
-            at=at_utc,
-            end=end,
-            resolution_m=resolution_m,
-            forecast_rain_mm_h=forecast_rain_mm_h,
-            lagoon_gauge=lagoon_gauge,
-            lagoon_edges=lagoon_edges,
-            initial_depth=initial,
-            initial_state=state,
-            notes=notes,
-            solver=NOWCAST_SOLVER if solver is None else solver,
-        ),
-        out_dir,
-        start=origin,
-        duration_s=(end - origin).total_seconds(),
-        output_every_s=every_s,
-        progress=progress,
-        engine=engine,
-        extra_summary={
-            "at": at_utc.isoformat(),
-            "hours": hours,
-            "resolution_m": resolution_m,
-            "warm_start": str(found[0]) if found is not None else None,
-            "forcing_notes": notes,
-        },
-        save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
-        alert_time=at_utc.to_pydatetime(),
-    )
+    name = f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}"
+    with open_run(engine, name, "nowcast", out_dir, run_id=run_id, progress=progress) as run:
+        notes: list[str] = []
+        with run.stage("forcing"):
+            forcing = nowcast_forcing(
+                the_city,
+                engine,
+                origin=origin,
+                at=at_utc,
+                end=end,
+                resolution_m=resolution_m,
+                forecast_rain_mm_h=forecast_rain_mm_h,
+                lagoon_gauge=lagoon_gauge,
+                lagoon_edges=lagoon_edges,
+                initial_depth=initial,
+                initial_state=state,
+                notes=notes,
+                solver=NOWCAST_SOLVER if solver is None else solver,
+            )
+        plan = RunPlan(
+            city=the_city,
+            start=origin,
+            duration_s=(end - origin).total_seconds(),
+            output_every_s=every_s,
+            save_state=(lead_s if lead_s > 0 else 0.0, state_path(states, at_utc)),
+            alert_time=at_utc.to_pydatetime(),
+            signer=signer,
+            summary={
+                "at": at_utc.isoformat(),
+                "hours": hours,
+                "resolution_m": resolution_m,
+                "warm_start": str(found[0]) if found is not None else None,
+                "forcing_notes": notes,
+            },
+        )
+        result = execute(run, plan, forcing, engine=engine)
     if keep_states_h is not None:
         prune_states(states, at_utc - pd.Timedelta(hours=keep_states_h))
     return result

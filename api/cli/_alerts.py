@@ -6,29 +6,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 __all__ = ["app"]
 
 app = typer.Typer(help="CAP 1.2 warnings: list, show, feed.", no_args_is_help=True)
-_out = Console()
-_err = Console(stderr=True)
-
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
-
-
-def _engine(database_url: str | None) -> Engine:
-    import twin.alerts.store  # noqa: F401  (declares the table before make_engine)
-    from api.settings import Settings
-    from twin.db import make_engine
-
-    return make_engine(database_url or Settings().resolved_database_url)
 
 
 _NOW = typer.Option(
@@ -39,15 +27,14 @@ _NOW = typer.Option(
 
 
 def _when(text: str | None) -> datetime | None:
-    from twin.sensors._timeutil import as_utc
+    from twin._time import as_utc
 
     if not text:
         return None
     try:
         return as_utc(text)
     except ValueError:
-        _err.print(f"[red]error:[/red] --now {text!r} is not an ISO 8601 time", highlight=False)
-        raise typer.Exit(2) from None
+        raise _common.fail(f"--now {text!r} is not an ISO 8601 time") from None
 
 
 @app.command("list")
@@ -61,11 +48,12 @@ def list_(
     """List the warnings in effect (newest first)."""
     from datetime import UTC, datetime
 
+    from twin._time import local_iso
     from twin.alerts import list_alerts
-    from twin.sensors._timeutil import local_iso
 
     at = _when(now) or datetime.now(UTC)
-    records = list_alerts(_engine(database_url), active_only=not all_, now=at)
+    with _common.guard():
+        records = list_alerts(_common.engine(database_url), active_only=not all_, now=at)
     table = Table("identifier", "type", "state", "sent", "severity", "urgency", "headline")
     for r in records:
         table.add_row(
@@ -77,9 +65,11 @@ def list_(
             r.urgency,
             r.headline_vi,
         )
-    _out.print(table)
+    _common.out().print(table)
     if not records:
-        _err.print("no warnings" + ("" if all_ else " in effect (use --all for every one)"))
+        _common.err().print(
+            "no warnings" + ("" if all_ else " in effect (use --all for every one)")
+        )
 
 
 @app.command("show")
@@ -89,15 +79,11 @@ def show(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Print one warning as CAP 1.2 XML (or JSON)."""
-    from twin import TwinError
     from twin.alerts import alert_json, alert_xml
 
-    engine = _engine(database_url)
-    try:
+    with _common.guard():
+        engine = _common.engine(database_url)
         text = alert_json(engine, identifier) if json_ else alert_xml(engine, identifier).decode()
-    except TwinError as exc:
-        _err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from None
     print(text)
 
 
@@ -114,4 +100,6 @@ def feed(
     from twin.alerts import atom_feed
 
     at = _when(now)
-    print(atom_feed(_engine(database_url), base_url=base_url, language=language, now=at).decode())
+    with _common.guard():
+        xml = atom_feed(_common.engine(database_url), base_url=base_url, language=language, now=at)
+    print(xml.decode())

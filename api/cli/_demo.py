@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+from api.cli import _common
 
 if TYPE_CHECKING:
     import folium
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["demo", "write_map"]
 
-_out = Console()
-_err = Console(stderr=True)
 
 _LAYER_STYLE = {
     "gauges": ("blue", "gauge_id"),
@@ -96,7 +95,7 @@ def _city(city_path: Path | None) -> City:
     from layers import ensure_demo_city, load_city
 
     if city_path is None:
-        with _out.status("Building the Huế demo city (first run only)..."):
+        with _common.out().status("Building the Huế demo city (first run only)..."):
             city_path = ensure_demo_city()
     return load_city(city_path)
 
@@ -107,7 +106,7 @@ DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "data" / "hue" / "scenario
 
 def _run_flood(scenario_path: Path, city_path: Path | None, out: Path) -> dict[str, Any]:
     """Run the demo scenario into ``out`` and return its summary."""
-    from api.cli._run import _engine, _progress_bar, _report
+    from api.cli._run import _progress_bar, _report
     from twin import Scenario
     from twin.run import run_scenario
 
@@ -115,15 +114,21 @@ def _run_flood(scenario_path: Path, city_path: Path | None, out: Path) -> dict[s
     if city_path is not None:
         scenario = scenario.model_copy(update={"city": str(city_path.resolve())})
     with _progress_bar(f"flood scenario {scenario.name}") as report:
-        result = run_scenario(scenario, out, progress=report, engine=_engine(None))
+        result = run_scenario(
+            scenario, out, progress=report, engine=_common.engine(), signer=_common.signer()
+        )
     _report(result.summary, result.out_dir)
     return dict(result.summary)
 
 
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the flood run, the maps and the summary.")
-    ] = Path("demo-out"),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for the flood run, the maps and the summary (default: DATA_DIR/demo).",
+        ),
+    ] = None,
     city_path: Annotated[
         Path | None,
         typer.Option("--city", help="City package to use instead of the Huế demo city."),
@@ -137,24 +142,22 @@ def demo(
 ) -> None:
     """Run the demo: build the Huế city if needed, check it, flood it, map it, summarise it."""
     from api.cli._layers import print_summary
-    from api.cli._run import _errors
 
-    try:
+    if out is None:
+        out = _common.data_dir() / "demo"
+    with _common.guard():
         city = _city(city_path)
         summary: dict[str, Any] = {"city": city.summary()}
         print_summary(summary["city"])
         out.mkdir(parents=True, exist_ok=True)
         if flood:
             summary["flood"] = _run_flood(scenario, city_path, out / "flood")
-    except _errors() as e:
-        _err.print(f"[red]error:[/red]\n{e}", highlight=False)
-        raise typer.Exit(2) from None
     write_map(city, out / "map.html")
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     flood_note = f", the flood run in {out / 'flood'}" if flood else ""
-    _out.print(
+    _common.out().print(
         f"wrote {out / 'map.html'} (the city), {out / 'summary.json'}{flood_note}",
         highlight=False,
     )

@@ -9,16 +9,14 @@ input prints the problem and exits with status 2.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from api.cli import _common
 
 if TYPE_CHECKING:
     import layers
@@ -32,21 +30,6 @@ app = typer.Typer(
 )
 
 
-class _Consoles:
-    """Made at each use, so that the terminal width (``COLUMNS``) of that moment applies."""
-
-    @property
-    def out(self) -> Console:
-        return Console()
-
-    @property
-    def err(self) -> Console:
-        return Console(stderr=True)
-
-
-_con = _Consoles()
-_LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
 CityOpt = Annotated[
     Path | None, typer.Option("--city", help="City package folder (default: the demo city).")
 ]
@@ -58,7 +41,8 @@ FloodOpt = Annotated[
     ),
 ]
 DbOpt = Annotated[
-    str | None, typer.Option("--db", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or local).")
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL (default: TWIN_DATABASE_URL, else TWIN_DATA_DIR's)."),
 ]
 NowOpt = Annotated[
     str | None,
@@ -69,64 +53,10 @@ OperatorOpt = Annotated[str, typer.Option("--operator", help="Who does it (audit
 CallIdArg = Annotated[int, typer.Argument(help="The call.")]
 
 
-def _fail(message: object) -> typer.Exit:
-    _con.err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(2)
-
-
-def _errors() -> tuple[type[Exception], ...]:
-    from hydro import HydroError
-    from layers import LayerError
-    from twin import TwinError
-
-    return (TwinError, LayerError, HydroError)
-
-
-@contextmanager
-def _guard() -> Iterator[None]:
-    """Turn a project error raised inside into the CLI's message and exit status 2."""
-    try:
-        yield
-    except _errors() as exc:
-        raise _fail(exc) from None
-
-
 def _load_city(city: Path | None) -> layers.City:
     import layers
 
     return layers.load_city(city if city is not None else layers.ensure_demo_city())
-
-
-def _db_url(db: str | None) -> str:
-    if db:
-        return db
-    from api.settings import Settings
-
-    return Settings().resolved_database_url
-
-
-def _latest_flood(url: str) -> Path | None:
-    """The newest finished run's flood result, when the runs table exists."""
-    from sqlalchemy import create_engine, inspect, text
-
-    engine = create_engine(url)
-    try:
-        if not inspect(engine).has_table("runs"):
-            return None
-        with engine.connect() as con:
-            dirs = con.execute(
-                text(
-                    "SELECT out_dir FROM runs WHERE status = 'finished' "
-                    "ORDER BY finished DESC LIMIT 20"
-                )
-            ).scalars()
-            for d in dirs:
-                for name in ("flood.nc", "flood.zarr"):
-                    if (Path(d) / name).exists():
-                        return Path(d) / name
-    finally:
-        engine.dispose()
-    return None
 
 
 def _now(now: str | None) -> datetime | float | None:
@@ -139,21 +69,23 @@ def _now(now: str | None) -> datetime | float | None:
     try:
         dt = datetime.fromisoformat(now)
     except ValueError:
-        raise _fail(f"--now {now!r}: give an ISO 8601 time or seconds") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        raise _common.fail(f"--now {now!r}: give an ISO 8601 time or seconds") from None
+    from twin._time import as_utc
+
+    return as_utc(dt, naive=UTC)
 
 
 def _dispatcher(
     city: Path | None, flood: Path | None, db: str | None, now: str | None
 ) -> Dispatcher:
-    from twin.db import make_engine
     from twin.dispatch import Dispatcher
+    from twin.runs import latest_result
 
-    with _guard():
+    with _common.guard():
         city_obj = _load_city(city)
-        url = _db_url(db)
-        flood_path = flood if flood is not None else _latest_flood(url)
-        return Dispatcher(city_obj, engine=make_engine(url), flood=flood_path, now=_now(now))
+        engine = _common.engine(db)
+        flood_path = flood if flood is not None else latest_result(engine)
+        return Dispatcher(city_obj, engine=engine, flood=flood_path, now=_now(now))
 
 
 def _emit(data: Any) -> None:
@@ -163,9 +95,11 @@ def _emit(data: Any) -> None:
 def _local(dt: datetime | str | None) -> str:
     if dt is None:
         return ""
+    from twin._time import LOCAL_TZ
+
     if isinstance(dt, str):
         dt = datetime.fromisoformat(dt)
-    return dt.astimezone(_LOCAL).strftime("%d/%m %H:%M")
+    return dt.astimezone(LOCAL_TZ).strftime("%d/%m %H:%M")
 
 
 def _minutes(s: float | None) -> str:
@@ -186,7 +120,7 @@ def _parse_vulnerable(text: str | None) -> dict[str, int] | list[str] | None:
         try:
             out[kind.strip()] = out.get(kind.strip(), 0) + (int(n) if n else 1)
         except ValueError:
-            raise _fail(f"--vulnerable {part!r}: write kind=count, e.g. elderly=2") from None
+            raise _common.fail(f"--vulnerable {part!r}: write kind=count, e.g. elderly=2") from None
     return out
 
 
@@ -232,12 +166,12 @@ def _call_table(calls: list[Call], title: str) -> Table:
 
 
 def _print_call(call: Call) -> None:
-    _con.out.print(_call_table([call], f"call {call.call_id}"))
+    _common.out().print(_call_table([call], f"call {call.call_id}"))
 
 
 def _print_proposal(p: Proposal) -> None:
     if p.best is None:
-        _con.out.print(f"[bold red]{p.reason}[/bold red]", highlight=False)
+        _common.out().print(f"[bold red]{p.reason}[/bold red]", highlight=False)
         return
     table = _table(
         "teams that can reach the caller", ("team", "vehicle", "capacity", "ETA", "legs", "note")
@@ -247,9 +181,9 @@ def _print_proposal(p: Proposal) -> None:
         table.add_row(
             o.team_id, o.vehicle, str(o.capacity_persons), _minutes(o.eta_s), legs, o.note
         )
-    _con.out.print(table)
+    _common.out().print(table)
     for tid, why in p.unreachable.items():
-        _con.out.print(f"  {tid}: {why}", highlight=False)
+        _common.out().print(f"  {tid}: {why}", highlight=False)
 
 
 @app.command("intake")
@@ -283,7 +217,7 @@ def intake(
 ) -> None:
     """Take a call: locate it, judge the risk, score it, store it."""
     d = _dispatcher(city, flood, db, now)
-    with _guard():
+    with _common.guard():
         call = d.intake(
             phone=phone,
             address=address,
@@ -302,12 +236,14 @@ def intake(
         return
     _print_call(call)
     if not call.located:
-        _con.out.print(f"address {call.geocode_status}: pick a place with `twin dispatch locate`")
+        _common.out().print(
+            f"address {call.geocode_status}: pick a place with `twin dispatch locate`"
+        )
         for i, c in enumerate(call.geocode.get("candidates", [])):
-            _con.out.print(
+            _common.out().print(
                 f"  [{i}] {c['label']} (confidence {c['confidence']:.2f})", highlight=False
             )
-    _con.out.print("priority: " + ", ".join(f"{k} {v}" for k, v in call.priority.items()))
+    _common.out().print("priority: " + ", ".join(f"{k} {v}" for k, v in call.priority.items()))
     if proposal is not None:
         _print_proposal(proposal)
 
@@ -329,7 +265,7 @@ def queue(
     if as_json:
         _emit([c.to_dict() for c in calls])
         return
-    _con.out.print(_call_table(calls, f"{len(calls)} open calls"))
+    _common.out().print(_call_table(calls, f"{len(calls)} open calls"))
 
 
 @app.command("propose")
@@ -343,7 +279,7 @@ def propose_cmd(
 ) -> None:
     """The teams that can reach a call, fastest first, and why the others cannot."""
     d = _dispatcher(city, flood, db, now)
-    with _guard():
+    with _common.guard():
         p = d.propose(call_id)
     if as_json:
         _emit(p.to_dict())
@@ -364,13 +300,13 @@ def assign(
 ) -> None:
     """Assign a team to a new call (default: the one that gets there first)."""
     d = _dispatcher(city, flood, db, now)
-    with _guard():
+    with _common.guard():
         call = d.assign(call_id, team, operator=operator)
     if as_json:
         _emit(call.to_dict())
         return
     eta = (call.route or {}).get("eta_s")
-    _con.out.print(f"call {call.call_id}: team {call.team_id} assigned, ETA {_minutes(eta)}")
+    _common.out().print(f"call {call.call_id}: team {call.team_id} assigned, ETA {_minutes(eta)}")
 
 
 @app.command("update")
@@ -385,12 +321,12 @@ def update(
 ) -> None:
     """Move a call along its lifecycle."""
     d = _dispatcher(city, None, db, None)
-    with _guard():
+    with _common.guard():
         call = d.update(call_id, status, operator=operator, note=note)
     if as_json:
         _emit(call.to_dict())
         return
-    _con.out.print(f"call {call.call_id}: {call.status}")
+    _common.out().print(f"call {call.call_id}: {call.status}")
 
 
 @app.command("locate")
@@ -410,7 +346,7 @@ def locate(
 ) -> None:
     """Give a call with an ambiguous address its place."""
     d = _dispatcher(city, flood, db, now)
-    with _guard():
+    with _common.guard():
         call = d.locate(call_id, candidate=candidate, lon=lon, lat=lat, operator=operator)
     if as_json:
         _emit(call.to_dict())
@@ -427,7 +363,7 @@ def show(
 ) -> None:
     """A call and its audit log."""
     d = _dispatcher(city, None, db, None)
-    with _guard():
+    with _common.guard():
         call, log = d.call(call_id), d.history(call_id)
     if as_json:
         _emit({"call": call.to_dict(), "history": [e.to_dict() for e in log]})
@@ -438,7 +374,7 @@ def show(
         table.add_row(
             _local(e.at), e.operator, e.from_status or "", e.to_status, e.team_id or "", e.note
         )
-    _con.out.print(table)
+    _common.out().print(table)
 
 
 @app.command("teams")
@@ -458,7 +394,7 @@ def teams(
         table.add_row(
             t.team_id, t.name, t.vehicle, str(t.capacity_persons), t.status, str(t.call_id or "")
         )
-    _con.out.print(table)
+    _common.out().print(table)
 
 
 @app.command("outbound")
@@ -475,13 +411,13 @@ def outbound(
 ) -> None:
     """Vulnerable households and earlier callers to call before the water gets to them."""
     d = _dispatcher(city, flood, db, now)
-    with _guard():
+    with _common.guard():
         entries = d.outbound(hours, danger_class=danger_class)
     if as_json:
         _emit([e.to_dict() for e in entries])
         return
     if d.flood is None:
-        _con.out.print("no flood result (dry): nobody to call; give --flood")
+        _common.out().print("no flood result (dry): nobody to call; give --flood")
     table = _table(
         f"{len(entries)} to call (hazard class >= {danger_class} within {hours} h)",
         ("danger in", "at", "who", "phone", "persons", "vulnerable", "ward", "peak m"),
@@ -497,7 +433,7 @@ def outbound(
             e.ward_id or "",
             f"{e.peak_depth_m:.2f}",
         )
-    _con.out.print(table)
+    _common.out().print(table)
 
 
 @app.command("geocode")
@@ -509,7 +445,7 @@ def geocode_cmd(
     """Ranked places for an address (nothing is stored)."""
     from twin.dispatch import GeocodeIndex, geocode
 
-    with _guard():
+    with _common.guard():
         c = _load_city(city)
     result = geocode(text, GeocodeIndex(c.roads, c.wards))
     if as_json:
@@ -518,4 +454,4 @@ def geocode_cmd(
     table = _table(f"{text!r}: {result.status}", ("#", "place", "ward", "confidence"))
     for i, cand in enumerate(result.candidates):
         table.add_row(str(i), cand.label, cand.ward_id or "", f"{cand.confidence:.2f}")
-    _con.out.print(table)
+    _common.out().print(table)

@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-__all__ = ["ensemble"]
+from api.cli import _common
 
-_out = Console()
-_err = Console(stderr=True)
+__all__ = ["ensemble"]
 
 
 def ensemble(
@@ -30,7 +28,11 @@ def ensemble(
     ] = 2,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder of the members' Zarr stores and probabilities.nc."),
+        typer.Option(
+            "--out",
+            help="Folder of the members' Zarr stores and probabilities.nc "
+            "(default: DATA_DIR/runs/ensembles/NAME).",
+        ),
     ] = None,
 ) -> None:
     """Run every member of an ensemble in parallel and report the probabilities."""
@@ -38,15 +40,15 @@ def ensemble(
 
     from twin.ensemble import EnsembleSpec, run
 
-    try:
+    with _common.guard():
         parsed = EnsembleSpec.from_toml(spec)
-        folder = out if out is not None else Path("runs") / "ensembles" / parsed.name
+        folder = out if out is not None else _common.data_dir() / "runs" / "ensembles" / parsed.name
         with Progress(
             "[progress.description]{task.description}",
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=_err,
+            console=_common.err(),
         ) as bar:
             task = bar.add_task(f"ensemble {parsed.name}", total=parsed.members)
 
@@ -60,9 +62,6 @@ def ensemble(
                 n_workers=workers,
                 progress=advance,
             )
-    except (ValueError, OSError, TimeoutError) as exc:
-        _err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
     keep = [v for v in ("exceedance_probability", "ward_hazard_probability") if v in ds]
     summary = ds[keep].reset_coords(drop=False)
     summary.attrs = {k: v for k, v in ds.attrs.items() if isinstance(v, str | int | float)}
@@ -71,15 +70,17 @@ def ensemble(
 
 
 def _report(ds: Any, folder: Path) -> None:
+    from layers.spacing import grid_spacing_m
+
     table = Table("depth above", "area with P > 0.5 (km²)", "area with P > 0 (km²)")
-    x = ds["x"].values
-    cell_km2 = abs(float(x[1] - x[0])) ** 2 / 1e6 if x.size > 1 else 0.0
+    dx, dy = grid_spacing_m(ds)
+    cell_km2 = dx * dy / 1e6
     for thr in ds["threshold_m"].values:
         p = ds["exceedance_probability"].sel(threshold_m=thr).values
         table.add_row(
             f"{thr:g} m", f"{(p > 0.5).sum() * cell_km2:.2f}", f"{(p > 0).sum() * cell_km2:.2f}"
         )
-    _out.print(table)
+    _common.out().print(table)
     if "ward_hazard_probability" in ds:
         prob = ds["ward_hazard_probability"]
         wards = Table("ward", "P(danger for some+)", "P(danger for most+)", "P(danger for all)")
@@ -94,5 +95,7 @@ def _report(ds: Any, folder: Path) -> None:
                 f"{row[2:].sum():.2f}",
                 f"{row[3]:.2f}",
             )
-        _out.print(wards)
-    _out.print(f"{ds.sizes['member']} members in {folder} (probabilities.nc and member_*.zarr)")
+        _common.out().print(wards)
+    _common.out().print(
+        f"{ds.sizes['member']} members in {folder} (probabilities.nc and member_*.zarr)"
+    )

@@ -5,30 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 __all__ = ["app"]
 
 app = typer.Typer(help="API keys: make (`create --role ROLE`), list, revoke.", no_args_is_help=True)
-_out = Console()
-_err = Console(stderr=True)
-
-
-def _engine(database_url: str | None) -> Engine:
-    import twin.keys  # noqa: F401  (declares the table before make_engine creates it)
-    from api.settings import Settings
-    from twin.db import make_engine
-
-    return make_engine(database_url or Settings().resolved_database_url)
-
-
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
 
 
 @app.command("create")
@@ -38,15 +25,11 @@ def create(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Make a key and print its token (shown once: keep it)."""
-    from twin import TwinError
     from twin.keys import create_key
 
-    try:
-        key, token = create_key(_engine(database_url), role=role, name=name)
-    except TwinError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    _err.print(f"key {key.key_id} ({key.role}) made; its token is shown once:")
+    with _common.guard():
+        key, token = create_key(_common.engine(database_url), role=role, name=name)
+    _common.err().print(f"key {key.key_id} ({key.role}) made; its token is shown once:")
     print(token)
 
 
@@ -56,7 +39,9 @@ def list_(database_url: Annotated[str | None, _DB] = None) -> None:
     from twin.keys import list_keys
 
     table = Table("key_id", "role", "name", "created (UTC)", "revoked")
-    for key in list_keys(_engine(database_url)):
+    with _common.guard():
+        keys = list_keys(_common.engine(database_url))
+    for key in keys:
         table.add_row(
             key.key_id,
             key.role,
@@ -64,7 +49,7 @@ def list_(database_url: Annotated[str | None, _DB] = None) -> None:
             key.created_at.isoformat(timespec="seconds"),
             "yes" if key.revoked else "",
         )
-    _out.print(table)
+    _common.out().print(table)
 
 
 @app.command("revoke")
@@ -73,12 +58,8 @@ def revoke(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Revoke a key: it stops authenticating."""
-    from twin import NotFoundError
     from twin.keys import revoke_key
 
-    try:
-        revoke_key(_engine(database_url), key_id)
-    except NotFoundError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    _err.print(f"key {key_id} revoked")
+    with _common.guard():
+        revoke_key(_common.engine(database_url), key_id)
+    _common.err().print(f"key {key_id} revoked")

@@ -10,19 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+
 __all__ = ["app", "print_summary"]
 
 app = typer.Typer(
     help="City layers: check a city package (every problem at once) or summarise it.",
     no_args_is_help=True,
 )
-_out = Console()
-_err = Console(stderr=True)
 
 _PATH = typer.Argument(help="City package folder (city.toml, city.gpkg, dem.tif).")
 
 
-def print_summary(summary: dict[str, Any], console: Console = _out) -> None:
+def print_summary(summary: dict[str, Any], console: Console | None = None) -> None:
     """Print a city summary (``City.summary()``) as a table."""
     table = Table(title=summary["name"], show_header=False, title_justify="left")
     xmin, ymin, xmax, ymax = summary["extent_m"]
@@ -43,7 +43,7 @@ def print_summary(summary: dict[str, Any], console: Console = _out) -> None:
         table.add_row(name, f"{count:,}")
     table.add_row("bridges", f"{summary['bridges']:,}")
     table.add_row("broken lights", f"{summary['broken_lights']:,}")
-    console.print(table)
+    (console or _common.out()).print(table)
 
 
 def _report(path: Path) -> Any:
@@ -57,14 +57,16 @@ def check(path: Annotated[Path, _PATH]) -> None:
     """Check the city package at PATH: print every problem; exit 2 if there is one."""
     report = _report(path)
     for note in report.notes:
-        _out.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        _common.out().print(f"[yellow]note:[/yellow] {note}", highlight=False)
     if report.problems:
         n = len(report.problems)
-        _err.print(f"[red]{path}: {n} problem{'s' if n != 1 else ''}[/red]", highlight=False)
+        _common.err().print(
+            f"[red]{path}: {n} problem{'s' if n != 1 else ''}[/red]", highlight=False
+        )
         for problem in report.problems:
-            _err.print(f"  [red]-[/red] {problem}", highlight=False, soft_wrap=True)
+            _common.err().print(f"  [red]-[/red] {problem}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    _out.print(f"[green]{path}: ok[/green] ({report.city.name})", highlight=False)
+    _common.out().print(f"[green]{path}: ok[/green] ({report.city.name})", highlight=False)
 
 
 @app.command("info")
@@ -72,7 +74,7 @@ def info(path: Annotated[Path, _PATH]) -> None:
     """Summarise the city package at PATH: counts, CRS, extent, population, DEM."""
     report = _report(path)
     if report.problems:
-        _err.print(
+        _common.err().print(
             f"[red]{path}: {len(report.problems)} problem(s); run `twin layers check {path}`[/red]",
             highlight=False,
         )

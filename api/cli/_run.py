@@ -5,29 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
 
 __all__ = ["nowcast", "run"]
-
-_out = Console()
-_err = Console(stderr=True)
-
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or data/hue/twin.db)."
-)
-
-
-def _engine(database_url: str | None) -> Engine:
-    import twin.run  # noqa: F401  (declares the runs table before make_engine creates it)
-    from twin.db import make_engine
-
-    return make_engine(database_url)
 
 
 @contextmanager
@@ -40,7 +25,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[str, float], None]]:
         TextColumn("{task.percentage:>3.0f}%"),
         TextColumn("{task.fields[stage]}"),
         TimeElapsedColumn(),
-        console=_err,
+        console=_common.err(),
         transient=False,
     ) as bar:
         task = bar.add_task(label, total=1.0, stage="")
@@ -51,26 +36,11 @@ def _progress_bar(label: str) -> Iterator[Callable[[str, float], None]]:
         yield report
 
 
-def _fail(exc: BaseException) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-    return typer.Exit(2)
-
-
-def _errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from hydro import HydroError
-    from layers import LayerError
-    from twin import TwinError
-
-    return (TwinError, LayerError, HydroError, SQLAlchemyError, OSError)
-
-
 def _report(summary: dict[str, Any], out_dir: Path) -> None:
     totals = summary.get("totals", {})
     timings = summary.get("timings", {})
-    _out.print(f"[green]done[/green] {summary.get('scenario')} -> {out_dir}")
-    _out.print(
+    _common.out().print(f"[green]done[/green] {summary.get('scenario')} -> {out_dir}")
+    _common.out().print(
         f"people in more than 0.5 m: {totals.get('people_depth_gt_0_5m', 0):,}; "
         f"in danger for all: {totals.get('people_hazard_all', 0):,}; "
         f"roads cut for cars: {totals.get('roads_cut_car', 0)}; "
@@ -82,20 +52,24 @@ def _report(summary: dict[str, Any], out_dir: Path) -> None:
 
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the run's files (default: DATA_DIR/runs/NAME)."),
+    ] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Run a flood scenario and write the flood, impact, alerts, map and summary into OUT."""
     from twin import Scenario
     from twin.run import run_scenario
 
-    try:
+    with _common.guard():
         sc = Scenario.from_toml(scenario)
-        engine = _engine(database_url)
+        engine = _common.engine(database_url)
+        folder = out if out is not None else _common.data_dir() / "runs" / sc.name
         with _progress_bar(sc.name) as report:
-            result = run_scenario(sc, out, progress=report, engine=engine)
-    except _errors() as exc:
-        raise _fail(exc) from None
+            result = run_scenario(
+                sc, folder, progress=report, engine=engine, signer=_common.signer()
+            )
     _report(result.summary, result.out_dir)
 
 
@@ -104,9 +78,10 @@ def nowcast(
         str, typer.Option("--at", help="Time of the nowcast, e.g. 2025-10-27T07:00+07:00.")
     ],
     hours: Annotated[float, typer.Option("--hours", help="How many hours ahead.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the run's files.")] = Path(
-        "runs/nowcast"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the run's files (default: DATA_DIR/runs/nowcast)."),
+    ] = None,
     city: Annotated[
         Path | None, typer.Option("--city", help="City package (default: the demo city).")
     ] = None,
@@ -116,7 +91,10 @@ def nowcast(
     ] = None,
     every: Annotated[str, typer.Option("--every", help="Output interval.")] = "30min",
     state_dir: Annotated[
-        Path | None, typer.Option("--state-dir", help="Where model states are kept.")
+        Path | None,
+        typer.Option(
+            "--state-dir", help="Where model states are kept (default: DATA_DIR/nowcast_state)."
+        ),
     ] = None,
     keep_states_h: Annotated[
         float,
@@ -129,25 +107,25 @@ def nowcast(
     """Run the flood model HOURS ahead of AT from the latest good sensor data."""
     from twin.nowcast import parse_at, run_nowcast
 
-    try:
+    with _common.guard():
         parse_at(at)
-        engine = _engine(database_url)
+        engine = _common.engine(database_url)
+        data = _common.data_dir()
         with _progress_bar(f"nowcast {at}") as report:
             result = run_nowcast(
                 at,
                 hours,
-                out,
+                out if out is not None else data / "runs" / "nowcast",
                 city=city,
                 resolution_m=resolution_m,
                 forecast_rain_mm_h=rain_mm_h,
                 output_every=every,
                 engine=engine,
-                state_dir=state_dir,
+                state_dir=state_dir if state_dir is not None else data / "nowcast_state",
                 keep_states_h=keep_states_h,
                 progress=report,
+                signer=_common.signer(),
             )
-    except _errors() as exc:
-        raise _fail(exc) from None
     _report(result.summary, result.out_dir)
     for note in result.summary.get("forcing_notes", []):
-        _out.print(f"note: {note}", highlight=False)
+        _common.out().print(f"note: {note}", highlight=False)

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli import _common
+from api.cli._common import DB_OPTION as _DB
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 __all__ = ["app"]
 
@@ -18,28 +20,10 @@ app = typer.Typer(
     help="Dam, rain and river sensors: ingest feeds (with QC), show a station.",
     no_args_is_help=True,
 )
-_out = Console()
-_err = Console(stderr=True)
 
-_DB = typer.Option(
-    "--database-url", help="SQLAlchemy URL (default: TWIN_DATABASE_URL or the data folder's)."
-)
 _CITY = typer.Option(
     "--city", help="City package whose dams and gauges give the station ids (default: Huế ids)."
 )
-
-
-def _engine(database_url: str | None) -> Engine:
-    import twin.sensors.store  # noqa: F401  (declares the tables before make_engine)
-    from api.settings import Settings
-    from twin.db import make_engine
-
-    return make_engine(database_url or Settings().resolved_database_url)
-
-
-def _fail(message: object) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(2)
 
 
 @app.command("ingest")
@@ -55,38 +39,32 @@ def ingest(
     """Read, quality-control and store FILES (all or none); print counts by QC flag."""
     from datetime import datetime
 
-    from twin import TwinError
     from twin.sensors import FLAGS, ingest_files, stations_from_city
 
-    try:
+    when = None
+    if now is not None:
+        try:
+            when = datetime.fromisoformat(now)
+        except ValueError:
+            raise _common.fail(f"--now {now!r} is not ISO 8601") from None
+    with _common.guard():
         stations = None
         if city is not None:
-            from layers import LayerError, load_city
+            from layers import load_city
 
-            try:
-                stations = stations_from_city(load_city(city))
-            except LayerError as exc:
-                raise _fail(exc) from None
-        when = None
-        if now is not None:
-            try:
-                when = datetime.fromisoformat(now)
-            except ValueError:
-                raise _fail(f"--now {now!r} is not ISO 8601") from None
-        reports = ingest_files(_engine(database_url), files, stations=stations, now=when)
-    except TwinError as exc:
-        raise _fail(exc) from None
+            stations = stations_from_city(load_city(city))
+        reports = ingest_files(_common.engine(database_url), files, stations=stations, now=when)
     for r in reports:
         name = Path(r.source).name
         if r.already_ingested:
-            _out.print(f"{name}: already ingested (batch {r.batch_id}), nothing added")
+            _common.out().print(f"{name}: already ingested (batch {r.batch_id}), nothing added")
             continue
         counts = ", ".join(
             f"{flag} {r.counts[flag]}"
             for flag in ("good", *FLAGS, "duplicate", "gap")
             if r.counts.get(flag)
         )
-        _out.print(f"{name}: {r.rows} rows, {r.added} stored; {counts}", soft_wrap=True)
+        _common.out().print(f"{name}: {r.rows} rows, {r.added} stored; {counts}", soft_wrap=True)
 
 
 @app.command("show")
@@ -99,17 +77,14 @@ def show(
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
     """Summary of a STATION's stored readings (per quantity), gaps, and recent readings."""
-    from twin import TwinError
+    from twin._time import local_iso
     from twin.sensors import readings_frame, sensor_notes, station_summary
-    from twin.sensors._timeutil import local_iso
 
-    engine = _engine(database_url)
-    try:
+    with _common.guard():
+        engine = _common.engine(database_url)
         summary = station_summary(engine, station)
-    except TwinError as exc:
-        raise _fail(exc) from None
     for _, row in summary.iterrows():
-        _out.print(
+        _common.out().print(
             f"{station} {row['quantity']}: {row['readings']} readings, {row['good']} good, "
             f"{local_iso(row['first'].to_pydatetime())} to "
             f"{local_iso(row['last'].to_pydatetime())}; latest good {row['latest_good']:g} "
@@ -119,7 +94,7 @@ def show(
         )
     notes = sensor_notes(engine, station)
     for _, note in notes.iterrows():
-        _out.print(
+        _common.out().print(
             f"{note['kind']}: {note['quantity']} {local_iso(note['start'].to_pydatetime())} -> "
             f"{local_iso(note['end'].to_pydatetime())} ({note['detail']})",
             highlight=False,
@@ -137,4 +112,4 @@ def show(
                 f"{r['value_raw']:g} {r['unit_raw']}",
                 r["flags"] or "good",
             )
-        _out.print(listing)
+        _common.out().print(listing)

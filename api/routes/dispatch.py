@@ -18,6 +18,7 @@ from api.deps import DispatcherKey, StateDep
 from api.errors import problem_responses
 from twin import TwinError
 from twin.dispatch import CALL_STATUSES, Call, Dispatcher, Team
+from twin.dispatch.calls import MAX_ADDRESS, MAX_NOTES, MAX_PEOPLE
 from twin.keys import ApiKey
 
 __all__ = ["CallCreate", "CallUpdate", "TeamUpdate", "router"]
@@ -34,15 +35,17 @@ class CallCreate(BaseModel):
     """A hotline call as taken down."""
 
     phone: str = Field(min_length=1, max_length=40, examples=["0905123456"])
-    address: str | None = Field(default=None, max_length=500, examples=["Kiệt 32 Lê Văn Hưu"])
+    address: str | None = Field(
+        default=None, max_length=MAX_ADDRESS, examples=["Kiệt 32 Lê Văn Hưu"]
+    )
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    people: int = Field(default=1, ge=1, le=10_000)
+    people: int = Field(default=1, ge=1, le=MAX_PEOPLE)
     vulnerable: dict[str, int] | list[str] | None = Field(
         default=None, examples=[{"elderly": 1, "children": 2}]
     )
     reported_water_m: float | None = Field(default=None, ge=0, le=20)
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: str | None = Field(default=None, max_length=MAX_NOTES)
 
 
 class CallUpdate(BaseModel):

@@ -159,7 +159,14 @@ async def submit_scenario(request: Request, state: StateDep, _key: OperatorKey) 
     def work(job: Job) -> Any:
         from twin import run_scenario
 
-        return run_scenario(scenario, job.out_dir, progress=job.report, engine=state.engine)
+        return run_scenario(
+            scenario,
+            job.out_dir,
+            progress=job.report,
+            engine=state.engine,
+            signer=state.cap_signer,
+            run_id=job.job_id,
+        )
 
     return _accepted(state.jobs.submit("scenario", str(scenario.name), work))
 
@@ -189,7 +196,10 @@ def submit_nowcast(body: NowcastRequest, state: StateDep, _key: OperatorKey) -> 
             forecast_rain_mm_h=body.forecast_rain_mm_h,
             output_every=body.output_every,
             engine=state.engine,
+            state_dir=state.nowcast_state_dir,
             progress=job.report,
+            signer=state.cap_signer,
+            run_id=job.job_id,
         )
 
     return _accepted(state.jobs.submit("nowcast", "nowcast", work))
@@ -249,9 +259,8 @@ def list_runs(state: StateDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) 
     """Runs submitted here and recorded by the twin, newest first."""
     ids: list[str] = [j.job_id for j in state.jobs.jobs()]
     for record in state.run_records(limit):
-        run_id = state.public_run_id(record)
-        if run_id not in ids:
-            ids.append(run_id)
+        if record["id"] not in ids:
+            ids.append(record["id"])
     return [_status(state, i) for i in ids[:limit]]
 
 

@@ -355,7 +355,7 @@ def run_id(client: TestClient) -> str:
     Ward W01 (west, wet) has an impact of 2,900 people in danger for some.
     """
     from twin.db import session_scope
-    from twin.run import RunRecord
+    from twin.runs import RunRecord
 
     state = client.app.state.twin  # type: ignore[attr-defined]
     rid = uuid.uuid4().hex
@@ -370,7 +370,7 @@ def run_id(client: TestClient) -> str:
     with session_scope(state.engine) as session:
         session.add(
             RunRecord(
-                id=uuid.uuid4().hex,
+                id=rid,
                 scenario="synthetic",
                 kind="scenario",
                 status="finished",

@@ -31,13 +31,14 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def _record(state: object, folder: Path, status: str) -> None:
+    """The run's record: its id is its folder's name (one id for a run everywhere)."""
     from twin.db import session_scope
-    from twin.run import RunRecord
+    from twin.runs import RunRecord
 
     with session_scope(state.engine) as session:  # type: ignore[attr-defined]
         session.add(
             RunRecord(
-                id=uuid.uuid4().hex,
+                id=folder.name,
                 scenario="published",
                 kind="scenario",
                 status=status,
@@ -52,16 +53,16 @@ def _record(state: object, folder: Path, status: str) -> None:
 @pytest.fixture(scope="module")
 def made_run(client: TestClient, run_id: str) -> tuple[str, str]:
     """A finished run with every file a run writes, and its twin run id: the impact of the
-    synthetic flood of ``run_id``, written by :func:`twin.run.write_outputs` (no solver)."""
+    synthetic flood of ``run_id``, written by :func:`twin.runs.write_outputs` (no solver)."""
     from twin.impact import assess_impact
-    from twin.run import write_outputs
+    from twin.runs import write_outputs, write_summary
 
     state = client.app.state.twin  # type: ignore[attr-defined]
     city = state.city()
     result = state.run_result(run_id).load()
     impact = assess_impact(city, result, start=START)
     twin_id = uuid.uuid4().hex
-    folder: Path = state.runs_dir / uuid.uuid4().hex
+    folder: Path = state.runs_dir / twin_id
     folder.mkdir(parents=True)
     write_outputs(
         folder,
@@ -72,8 +73,9 @@ def made_run(client: TestClient, run_id: str) -> tuple[str, str]:
         output_format="netcdf",
         alerts=[],
         alert_writer=None,
-        summary={"run_id": twin_id, "scenario": "published", "start": START.isoformat()},
+        title="published",
     )
+    write_summary(folder, {"run_id": twin_id, "scenario": "published", "start": START.isoformat()})
     _record(state, folder, "finished")
     return folder.name, twin_id
 

@@ -53,6 +53,25 @@ def test_bad_intake_is_422_with_every_problem(client: TestClient, tokens: dict[s
     assert far.status_code == 422
 
 
+def test_intake_limits_are_the_dispatchers(client: TestClient, tokens: dict[str, str]) -> None:
+    """The OpenAPI document promises what the domain accepts: no more people than the
+    dispatcher takes, no longer notes or address."""
+    from twin.dispatch.calls import MAX_ADDRESS, MAX_NOTES, MAX_PEOPLE
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["CallCreate"]
+    props = schema["properties"]
+    assert props["people"]["maximum"] == MAX_PEOPLE
+    assert props["notes"]["anyOf"][0]["maxLength"] == MAX_NOTES
+    assert props["address"]["anyOf"][0]["maxLength"] == MAX_ADDRESS
+    too_many = client.post(
+        "/dispatch/calls",
+        json={**CALL, "people": MAX_PEOPLE + 1},
+        headers=bearer(tokens["dispatcher"]),
+    )
+    assert too_many.status_code == 422
+    assert "body.people" in {e["pointer"] for e in too_many.json()["errors"]}
+
+
 def test_assign_route_and_follow_a_call(client: TestClient, tokens: dict[str, str]) -> None:
     headers = bearer(tokens["dispatcher"])
     call = client.post(

@@ -12,7 +12,7 @@ from shapely.geometry import Polygon
 
 from twin import TwinError
 from twin.alerts import WardImpact, issue_alerts, validate_cap_xml
-from twin.alerts.sign import CERT_ENV, KEY_ENV, CapSigner, verify_cap_signature
+from twin.alerts.sign import CapSigner, verify_cap_signature
 from twin.db import make_engine
 
 NOW = datetime(2025, 10, 27, 0, 0, tzinfo=UTC)
@@ -61,9 +61,7 @@ def test_a_changed_message_or_another_certificate_fails(message: bytes, make_cap
         CapSigner(key, cert).sign(signed)
 
 
-def test_bad_keys_are_refused_with_a_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_cap_keys: Any
-) -> None:
+def test_bad_keys_are_refused_with_a_reason(tmp_path: Path, make_cap_keys: Any) -> None:
     key, cert = make_cap_keys()
     other_key, _ = make_cap_keys()
     with pytest.raises(TwinError, match="do not belong together"):
@@ -74,14 +72,10 @@ def test_bad_keys_are_refused_with_a_reason(
         CapSigner(key, b"not a cert")
     with pytest.raises(TwinError, match="cannot read"):
         CapSigner.from_files(tmp_path / "missing.pem", tmp_path / "missing.crt")
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.delenv(CERT_ENV, raising=False)
-    assert CapSigner.from_env() is None
+    assert CapSigner.configured(None, None) is None
     (tmp_path / "k.pem").write_bytes(key)
-    monkeypatch.setenv(KEY_ENV, str(tmp_path / "k.pem"))
     with pytest.raises(TwinError, match="set both"):
-        CapSigner.from_env()
+        CapSigner.configured(tmp_path / "k.pem", None)
     (tmp_path / "c.pem").write_bytes(cert)
-    monkeypatch.setenv(CERT_ENV, str(tmp_path / "c.pem"))
-    signer = CapSigner.from_env()
+    signer = CapSigner.configured(tmp_path / "k.pem", tmp_path / "c.pem")
     assert signer is not None and signer.cert_pem == cert

@@ -21,9 +21,10 @@ from hydro import FloodModel
 from twin import TwinError
 from twin._scenario_forcing import build_forcing
 from twin.alerts import validate_cap_xml
+from twin.alerts.sign import CapSigner
 from twin.db import make_engine
 from twin.nowcast import find_state, run_nowcast
-from twin.run import execute, get_run, list_runs
+from twin.runs import RunPlan, RunResult, execute, get_run, list_runs, open_run, read_summary
 from twin.scenario import Scenario
 from twin.sensors import ingest_readings, parse_feed
 
@@ -148,24 +149,25 @@ def city() -> SimpleNamespace:
     return fake_city()
 
 
+def run_tiny(city: Any, out: Path, engine: Any, **kw: Any) -> RunResult:
+    """The tiny scenario through the stages of a run (the city is not a package on disk)."""
+    s = Scenario.model_validate(SCENARIO)
+    progress = kw.pop("progress", None)
+    plan = RunPlan(
+        city=city, start=s.start_utc, duration_s=s.duration_s, output_every_s=1200.0, **kw
+    )
+    with open_run(engine, s.name, "scenario", out, progress=progress) as run:
+        with run.stage("forcing"):
+            forcing = build_forcing(s, city)
+        return execute(run, plan, forcing, engine=engine)
+
+
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory: pytest.TempPathFactory, city: SimpleNamespace) -> tuple:
     base = tmp_path_factory.mktemp("run")
     engine = make_engine(f"sqlite:///{base / 'twin.db'}")
-    s = Scenario.model_validate(SCENARIO)
     stages: list[tuple[str, float]] = []
-    run = execute(
-        s.name,
-        "scenario",
-        city,
-        lambda: build_forcing(s, city),
-        base / "out",
-        start=s.start_utc,
-        duration_s=s.duration_s,
-        output_every_s=1200.0,
-        engine=engine,
-        progress=lambda stage, f: stages.append((stage, f)),
-    )
+    run = run_tiny(city, base / "out", engine, progress=lambda stage, f: stages.append((stage, f)))
     return run, engine, stages
 
 
@@ -247,6 +249,22 @@ def test_alerts_are_valid_cap(finished: tuple) -> None:
         assert b"<status>Exercise</status>" in f.read_bytes()
 
 
+def test_a_scenario_run_twice_keeps_its_whole_warning_set(
+    tmp_path: Path, city: SimpleNamespace
+) -> None:
+    """Regression (#18): the second run of a scenario wrote no warning, as if it were the
+    live stream (diffed against the first run's); each run's folder holds its whole set."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    first = run_tiny(city, tmp_path / "one", engine)
+    second = run_tiny(city, tmp_path / "two", engine)
+    names = [sorted(p.name for p in (r.out_dir / "alerts").glob("*.xml")) for r in (first, second)]
+    assert len(names[0]) == len(names[1]) == first.summary["alerts"] == second.summary["alerts"]
+    assert first.summary["alerts"] > 0
+    assert {a["msg_type"] for a in first.alerts + second.alerts} == {"Alert"}
+    assert not set(names[0]) & set(names[1])  # identifiers are never shared between runs
+    assert read_summary(second.out_dir)["alerts"] == len(names[1])
+
+
 def test_run_is_recorded(finished: tuple) -> None:
     run, engine, _ = finished
     rec = get_run(engine, run.run_id)
@@ -261,22 +279,12 @@ def test_failed_run_leaves_the_folder_alone(tmp_path: Path, city: SimpleNamespac
     out.mkdir()
     (out / "keep.txt").write_text("old run", encoding="utf-8")
 
-    def broken() -> None:
+    with (
+        pytest.raises(TwinError, match="no file"),
+        open_run(engine, "bad", "scenario", out) as run,
+        run.stage("forcing"),
+    ):
         raise TwinError("rain.path: no file at /nowhere.nc")
-
-    s = Scenario.model_validate(SCENARIO)
-    with pytest.raises(TwinError, match="no file"):
-        execute(
-            "bad",
-            "scenario",
-            city,
-            broken,  # type: ignore[arg-type]
-            out,
-            start=s.start_utc,
-            duration_s=3600.0,
-            output_every_s=600.0,
-            engine=engine,
-        )
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     rec = list_runs(engine)[0]
     assert rec["status"] == "failed" and "no file" in rec["error"]
@@ -339,12 +347,14 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
 def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:
     with pytest.raises(TwinError, match="zone"):
         run_nowcast(
-            "2025-10-27T06:00", 1, tmp_path / "x", city=city, engine=make_engine("sqlite://")
-        )
+            "2025-10-27T06:00", 1, tmp_path / "x", city=city, engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
+        )  # fmt: skip
     with pytest.raises(TwinError, match="hours"):
         run_nowcast(
-            "2025-10-27T06:00+07:00", 0, tmp_path / "x", city=city, engine=make_engine("sqlite://")
-        )
+            "2025-10-27T06:00+07:00", 0, tmp_path / "x", city=city, engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
+        )  # fmt: skip
     with pytest.raises(TwinError, match="finer"):
         run_nowcast(
             "2025-10-27T06:00+07:00",
@@ -353,6 +363,7 @@ def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:
             city=city,
             resolution_m=5,
             engine=make_engine("sqlite://"),
+            state_dir=tmp_path,
         )
 
 
@@ -393,7 +404,6 @@ def test_keeping_fewer_states_than_are_used_is_refused(
 def test_run_signs_its_cap_files_when_a_key_is_set(
     tmp_path: Path,
     city: SimpleNamespace,
-    monkeypatch: pytest.MonkeyPatch,
     make_cap_keys: Any,
 ) -> None:
     from twin.alerts import verify_cap_signature
@@ -401,13 +411,9 @@ def test_run_signs_its_cap_files_when_a_key_is_set(
     key, cert = make_cap_keys("ec")
     (tmp_path / "k.pem").write_bytes(key)
     (tmp_path / "c.pem").write_bytes(cert)
-    monkeypatch.setenv("TWIN_CAP_SIGNING_KEY", str(tmp_path / "k.pem"))
-    monkeypatch.setenv("TWIN_CAP_SIGNING_CERT", str(tmp_path / "c.pem"))
-    s = Scenario.model_validate(SCENARIO)
-    run = execute(
-        s.name, "scenario", city, lambda: build_forcing(s, city), tmp_path / "out",
-        start=s.start_utc, duration_s=s.duration_s, output_every_s=1200.0,
-        engine=make_engine(f"sqlite:///{tmp_path / 'twin.db'}"),
+    run = run_tiny(
+        city, tmp_path / "out", make_engine(f"sqlite:///{tmp_path / 'twin.db'}"),
+        signer=CapSigner.configured(tmp_path / "k.pem", tmp_path / "c.pem"),
     )  # fmt: skip
     files = sorted((run.out_dir / "alerts").glob("*.xml"))
     assert files

@@ -30,7 +30,7 @@ from typing import Any
 from lxml import etree
 
 from twin._errors import TwinError
-from twin.sensors._timeutil import as_utc, local_iso
+from twin._time import as_utc, local_iso
 
 __all__ = [
     "CAP_NAMESPACE",

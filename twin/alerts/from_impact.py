@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from twin._errors import TwinError
+from twin._time import as_utc
 from twin.alerts.rules import GaugeExceedance, WardImpact
-from twin.sensors._timeutil import as_utc
 
 __all__ = ["gauge_exceedances_from_summary", "ward_impacts_from_frame"]
 

@@ -42,8 +42,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from twin._errors import TwinError
+from twin._time import LOCAL_TZ, as_utc
 from twin.alerts.cap import CapArea, CapInfo, cap_circle, cap_polygon
-from twin.sensors._timeutil import LOCAL_TZ, as_utc
 
 __all__ = [
     "AlarmLevels",

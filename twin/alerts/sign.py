@@ -7,14 +7,14 @@ transform, exclusive C14N, RSA or ECDSA with SHA-256), with the signer's X.509 c
 in ``KeyInfo``. The message is signed in its compact form (no indentation between
 elements), the form validators such as ``capvalidator`` re-serialise it to before checking.
 
-The key and certificate come from PEM files, named by ``TWIN_CAP_SIGNING_KEY`` and
-``TWIN_CAP_SIGNING_CERT`` (:meth:`CapSigner.from_env`); the service signs every CAP
-document it serves and every run signs the files it writes when both are set.
+The key and certificate come from PEM files (:meth:`CapSigner.configured`); the service and
+the CLI name them in their settings (``TWIN_CAP_SIGNING_KEY`` and ``TWIN_CAP_SIGNING_CERT``,
+:class:`api.settings.Settings`): the service signs every CAP document it serves and every
+run signs the files it writes when both are set.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,8 @@ class CapSigner:
 
     Examples
     --------
-    >>> signer = CapSigner.from_env()  # None unless both variables are set
+    >>> CapSigner.configured(None, None) is None  # no key configured: nothing is signed
+    True
     """
 
     key_pem: bytes
@@ -114,12 +115,6 @@ class CapSigner:
         if not key_path or not cert_path:
             raise TwinError(f"set both {KEY_ENV} and {CERT_ENV} (PEM files) to sign CAP")
         return cls.from_files(key_path, cert_path)
-
-    @classmethod
-    def from_env(cls) -> CapSigner | None:
-        """The signer named by ``TWIN_CAP_SIGNING_KEY`` and ``TWIN_CAP_SIGNING_CERT``, or None
-        (see :meth:`configured`)."""
-        return cls.configured(os.environ.get(KEY_ENV), os.environ.get(CERT_ENV))
 
     def sign(self, xml: bytes) -> bytes:
         """The message with an enveloped XML-DSig ``Signature`` as the last child of ``alert``.

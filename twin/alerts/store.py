@@ -36,11 +36,11 @@ from sqlalchemy import DDL, Engine, Index, Integer, String, Text, event, select,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from twin._errors import ConflictError, NotFoundError, TwinError
+from twin._time import UTCDateTime, as_utc, local_iso
 from twin.alerts.cap import CAP_NAMESPACE, CapInfo, CapMessage
 from twin.alerts.rules import AlertRules, GaugeExceedance, WardImpact, plan_alerts
 from twin.alerts.sign import CapSigner
 from twin.db import Base, session_scope
-from twin.sensors._timeutil import UTCDateTime, as_utc, local_iso
 
 __all__ = [
     "AlertRecord",

@@ -37,7 +37,7 @@ from twin.dispatch.geocode import (
 )
 from twin.dispatch.outbound import OutboundEntry
 from twin.dispatch.priority import FACTORS, priority_scores
-from twin.dispatch.risk import DANGER_CLASS, FloodState, PointRisk, assess_points, open_flood
+from twin.dispatch.risk import DANGER_CLASS, FloodState, PointRisk, assess_points
 from twin.dispatch.routing import (
     DEFAULT_HORIZON_S,
     TRANSFER_S,
@@ -49,6 +49,7 @@ from twin.dispatch.routing import (
 )
 from twin.dispatch.service import Dispatcher
 from twin.dispatch.teams import TEAM_STATUSES, Proposal, Team, TeamOption
+from twin.runs.files import open_result as open_flood  # a run's flood result
 
 __all__ = [
     "ACCEPT_CONFIDENCE",

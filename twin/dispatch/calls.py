@@ -21,11 +21,15 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from twin import _time
 from twin._errors import TwinError
 from twin.dispatch._tables import CallEventRow, CallRow
 
 __all__ = [
     "CALL_STATUSES",
+    "MAX_ADDRESS",
+    "MAX_NOTES",
+    "MAX_PEOPLE",
     "OPEN_STATUSES",
     "TRANSITIONS",
     "VULNERABLE_KINDS",
@@ -47,9 +51,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 VULNERABLE_KINDS = ("elderly", "children", "disabled", "pregnant", "ill")
-_MAX_PEOPLE = 1000
-_MAX_NOTES = 2000
-_MAX_ADDRESS = 500
+#: The most people one call may report (a larger number is a typing slip, or several calls).
+MAX_PEOPLE = 1000
+#: The longest notes and address of an intake (characters).
+MAX_NOTES = 2000
+MAX_ADDRESS = 500
 
 
 @dataclass(frozen=True)
@@ -125,8 +131,8 @@ def validate_intake(
     if not re.fullmatch(r"\+?\d{8,15}", phone_n):
         problems.append(f"phone {phone!r}: give 8 to 15 digits (a leading + is allowed)")
     addr = " ".join(str(address or "").split())
-    if len(addr) > _MAX_ADDRESS:
-        problems.append(f"address: at most {_MAX_ADDRESS} characters, got {len(addr)}")
+    if len(addr) > MAX_ADDRESS:
+        problems.append(f"address: at most {MAX_ADDRESS} characters, got {len(addr)}")
     has_coords = lon is not None or lat is not None
     lon_f = lat_f = None
     if has_coords:
@@ -155,8 +161,8 @@ def validate_intake(
         problems.append(f"people {people!r}: give a whole number")
     else:
         n_people = int(people)
-        if not 1 <= n_people <= _MAX_PEOPLE:
-            problems.append(f"people {people}: must be 1 to {_MAX_PEOPLE}")
+        if not 1 <= n_people <= MAX_PEOPLE:
+            problems.append(f"people {people}: must be 1 to {MAX_PEOPLE}")
     vul: dict[str, int] = {}
     if vulnerable:
         items: list[tuple[str, Any]]
@@ -187,8 +193,8 @@ def validate_intake(
             if not (math.isfinite(water) and 0.0 <= water <= 10.0):
                 problems.append(f"reported_water_m {reported_water_m}: must be 0 to 10 m")
     text = str(notes or "")
-    if len(text) > _MAX_NOTES:
-        problems.append(f"notes: at most {_MAX_NOTES} characters, got {len(text)}")
+    if len(text) > MAX_NOTES:
+        problems.append(f"notes: at most {MAX_NOTES} characters, got {len(text)}")
     if problems:
         raise TwinError("the intake is not valid", problems)
     return IntakeRequest(
@@ -322,4 +328,4 @@ class CallEvent:
 
 def as_utc(dt: datetime) -> datetime:
     """A datetime read back from the database, as timezone-aware UTC (SQLite drops the zone)."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return _time.as_utc(dt, naive=UTC)

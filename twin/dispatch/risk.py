@@ -23,6 +23,8 @@ import xarray as xr
 from hydro import hazard_class, hazard_rating
 from hydro.hazard import HAZARD_CLASS_NAMES
 from twin._errors import TwinError
+from twin._time import as_utc
+from twin.runs.files import open_result as open_flood
 
 __all__ = ["DANGER_CLASS", "TREND_RATE_M_PER_H", "FloodState", "PointRisk", "assess_points"]
 
@@ -290,26 +292,6 @@ def assess_points(
     }
 
 
-def open_flood(path: str | Path) -> xr.Dataset:
-    """Open a flood result from a NetCDF file or a Zarr store.
-
-    Raises
-    ------
-    TwinError
-        When the path does not exist or cannot be read.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise TwinError(f"flood result {path} does not exist: give a NetCDF file or Zarr store")
-    try:
-        if path.is_dir() or path.suffix == ".zarr":
-            return xr.open_zarr(path).load()
-        with xr.open_dataset(path) as ds:
-            return ds.load()
-    except (OSError, ValueError) as exc:
-        raise TwinError(f"cannot read flood result {path}: {exc}") from exc
-
-
 def _load(var: xr.DataArray, first: int) -> npt.NDArray[np.float32]:
     """(time, y, x) float32 from step ``first`` on, NaN read as 0 (dry)."""
     values = np.asarray(var.transpose("time", "y", "x")[first:].values, dtype=np.float32)
@@ -319,5 +301,4 @@ def _load(var: xr.DataArray, first: int) -> npt.NDArray[np.float32]:
 def _parse_now(value: Any) -> datetime | float:
     if isinstance(value, int | float | np.number):
         return float(value)
-    dt = datetime.fromisoformat(str(value))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return as_utc(datetime.fromisoformat(str(value)), naive=UTC)

@@ -24,7 +24,8 @@ from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from twin._errors import ConflictError, NotFoundError, TwinError
-from twin.db import create_all, make_engine, session_scope
+from twin.db import create_schema as create_all
+from twin.db import make_engine, session_scope
 from twin.dispatch._tables import CallEventRow, CallRow, TeamRow
 from twin.dispatch.calls import (
     OPEN_STATUSES,

@@ -267,7 +267,7 @@ def run_member(
     import numba
 
     from hydro.accessor import FloodAccessor
-    from twin.run import simulate
+    from twin.runs import simulate
 
     t0 = time.perf_counter()
     folder = Path(out_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +18,9 @@ from twin.impact.gauges import gauge_levels, gauge_summary
 from twin.impact.lights import circuits_to_switch_off, light_impact
 from twin.impact.roads import cut_off_wards, road_impact
 from twin.impact.wards import ward_impact
+
+if TYPE_CHECKING:
+    from layers import City
 
 __all__ = ["BUILT_UP_CLASSES", "Impact", "assess_impact", "built_up_grid"]
 
@@ -39,7 +42,7 @@ class Impact:
     totals: dict[str, Any] = field(default_factory=dict)
 
 
-def built_up_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_] | None:
+def built_up_grid(city: City, result: xr.Dataset) -> npt.NDArray[np.bool_] | None:
     """Built-up cells of the city's land-use grid on the flood grid (nearest cell), or None.
 
     A string land-use grid is built-up where its value is one of :data:`BUILT_UP_CLASSES`; an
@@ -66,7 +69,7 @@ def built_up_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_] | None
 
 
 def assess_impact(
-    city: Any,
+    city: City,
     result: xr.Dataset,
     *,
     start: pd.Timestamp | None = None,

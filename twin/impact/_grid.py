@@ -12,6 +12,8 @@ import xarray as xr
 from affine import Affine
 from rasterio import features
 
+from layers import LayerError
+from layers.spacing import grid_spacing_m
 from twin._errors import TwinError
 
 __all__ = [
@@ -26,11 +28,10 @@ __all__ = [
 
 def cell_size_m(result: xr.Dataset) -> tuple[float, float]:
     """Cell width and height (m) of a flood result's regular grid."""
-    x = np.asarray(result["x"], dtype=float)
-    y = np.asarray(result["y"], dtype=float)
-    if x.size < 2 or y.size < 2:
-        raise TwinError("the flood result needs at least 2 cells along x and y")
-    return abs(float(x[1] - x[0])), abs(float(y[1] - y[0]))
+    try:
+        return grid_spacing_m(result)
+    except LayerError:
+        raise TwinError("the flood result needs at least 2 cells along x and y") from None
 
 
 def grid_transform(result: xr.Dataset) -> Affine:

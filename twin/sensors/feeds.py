@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from twin._errors import TwinError
-from twin.sensors._timeutil import as_utc
+from twin._time import as_utc
 
 __all__ = ["REQUIRED_FIELDS", "RawReading", "SensorFileError", "parse_feed", "read_feed"]
 

@@ -18,9 +18,12 @@ rain        ``rain``          mm               mm, cm, m (depth fallen in the in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from layers import City
 
 __all__ = [
     "HUE_STATIONS",
@@ -202,7 +205,7 @@ class QCConfig(BaseModel):
         return self.limits.get(f"{kind}:{quantity}")
 
 
-def stations_from_city(city: Any) -> dict[str, str]:
+def stations_from_city(city: City) -> dict[str, str]:
     """Station id -> kind from a :class:`layers.City` (its dams and gauges layers).
 
     Parameters

@@ -30,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from twin._errors import ConflictError, NotFoundError
+from twin._time import UTCDateTime, as_utc
 from twin.db import Base, session_scope
-from twin.sensors._timeutil import UTCDateTime, as_utc
 from twin.sensors.feeds import RawReading, read_feed
 from twin.sensors.qc import QCResult, StoredPoint, check_readings
 from twin.sensors.quantities import HUE_STATIONS, QUANTITY_UNITS, QCConfig, check_stations

@@ -117,7 +117,7 @@ def test_default_flood_is_the_newest_finished_run(
     from datetime import UTC, datetime, timedelta
 
     from twin.db import make_engine, session_scope
-    from twin.run import RunRecord
+    from twin.runs import RunRecord
 
     monkeypatch.setattr(layers, "load_city", lambda path: city, raising=False)
     db = f"sqlite:///{tmp_path / 'runs.db'}"

@@ -1,8 +1,12 @@
-"""Time helpers shared by the sensor and alert tables: UTC inside, Asia/Ho_Chi_Minh outside."""
+"""The twin's time helpers: UTC inside, Asia/Ho_Chi_Minh outside.
+
+One way to make a time UTC (:func:`as_utc`), one way to show it in Huế time
+(:func:`local_iso`), and the column type that stores it (:class:`UTCDateTime`).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +21,16 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 """Huế's time zone (UTC+7 all year, no daylight saving): how naive times are read and shown."""
 
 
-def as_utc(value: datetime | pd.Timestamp | str) -> datetime:
-    """Return ``value`` as an aware UTC :class:`datetime` (naive means Asia/Ho_Chi_Minh).
+def as_utc(value: datetime | pd.Timestamp | str, *, naive: tzinfo = LOCAL_TZ) -> datetime:
+    """Return ``value`` as an aware UTC :class:`datetime`.
+
+    Parameters
+    ----------
+    value
+        A time: aware, or naive in the zone ``naive``.
+    naive
+        The zone of a naive time: Huế's by default (what people type), ``UTC`` for times read
+        back from a database or a file that stores naive UTC.
 
     Examples
     --------
@@ -26,10 +38,15 @@ def as_utc(value: datetime | pd.Timestamp | str) -> datetime:
     '2025-10-27T00:00:00+00:00'
     >>> as_utc("2025-10-27T07:00").isoformat()
     '2025-10-27T00:00:00+00:00'
+    >>> as_utc(datetime(2025, 10, 27, 7), naive=UTC).isoformat()
+    '2025-10-27T07:00:00+00:00'
     """
+    if isinstance(value, datetime) and not isinstance(value, pd.Timestamp):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=naive)
+        return aware.astimezone(UTC)
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
-        ts = ts.tz_localize(LOCAL_TZ)
+        ts = ts.tz_localize(naive)
     return ts.tz_convert(UTC).to_pydatetime()
 
 

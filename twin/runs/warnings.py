@@ -1,24 +1,28 @@
-"""The alert step of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
+"""The warnings stage of a run: impact -> CAP 1.2 messages (:mod:`twin.alerts`) -> alerts/*.xml.
 
-A scenario is a plan, not a flood: its messages carry CAP status ``Exercise`` (their own
-lifecycle, never mixed with real warnings); a nowcast's carry ``Actual``. An operator may
-publish a finished run's warnings as real ones later, from its files
-(:func:`publish_run_alerts`).
+A nowcast's messages carry CAP status ``Actual``: they are the live stream, recorded in the
+database and chained (an area's later message is an Update or a Cancel of the one in effect).
+A scenario is a plan, not a flood: its messages carry ``Exercise`` and are the run's own whole
+warning set (one Alert per area warned), never diffed against another run's, so running the
+same scenario twice gives two folders with the same warnings. An operator may publish a
+finished run's warnings as real ones later, from its files (:func:`publish_run_alerts`).
 """
 
 from __future__ import annotations
 
-import json
+import re
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from twin._errors import TwinError
+from twin._time import as_utc, local_iso
 from twin.alerts import (
     AlertRules,
     CapMessage,
@@ -26,11 +30,17 @@ from twin.alerts import (
     GaugeExceedance,
     WardImpact,
     alarm_levels_from_gauges,
+    consistency_problems,
     gauge_exceedances,
     issue_alerts,
+    plan_alerts,
     write_alerts,
 )
 from twin.impact import Impact
+from twin.runs.files import read_summary
+
+if TYPE_CHECKING:
+    from layers import City
 
 __all__ = ["issue_run_alerts", "publish_run_alerts", "ward_impacts_for_alerts"]
 
@@ -48,7 +58,7 @@ def _nearest_shelter_names(wards: Any, shelters: Any) -> list[str | None]:
     return out
 
 
-def ward_impacts_for_alerts(impact: Impact, city: Any, *, start: pd.Timestamp) -> list[WardImpact]:
+def ward_impacts_for_alerts(impact: Impact, city: City, *, start: pd.Timestamp) -> list[WardImpact]:
     """The ward table of a run as :class:`twin.alerts.WardImpact` records (lon/lat outlines)."""
     wards = impact.wards
     lonlat = wards.to_crs(4326).geometry
@@ -83,7 +93,7 @@ def ward_impacts_for_alerts(impact: Impact, city: Any, *, start: pd.Timestamp) -
 
 
 def _gauge_events(
-    impact: Impact, city: Any, start: pd.Timestamp, rules: AlertRules
+    impact: Impact, city: City, start: pd.Timestamp, rules: AlertRules
 ) -> list[GaugeExceedance]:
     events: list[GaugeExceedance] = []
     if impact.gauges.empty:
@@ -110,15 +120,51 @@ def _gauge_events(
     return events
 
 
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+def _whole_set(
+    wards: list[WardImpact],
+    gauges: list[GaugeExceedance],
+    *,
+    now: datetime,
+    rules: AlertRules,
+    run_id: str | None,
+) -> list[CapMessage]:
+    """Every planned warning as an Alert of its own, outside the live lifecycle.
+
+    The identifiers carry the run id, so that two runs of one scenario never share one.
+    """
+    now = as_utc(now).replace(microsecond=0)
+    stamp = datetime.fromisoformat(local_iso(now)).strftime("%Y%m%dT%H%M%S")
+    tag = (run_id or uuid.uuid4().hex)[:12]
+    messages = []
+    for plan in plan_alerts(wards, gauges, now=now, rules=rules):
+        msg = CapMessage(
+            identifier=_SAFE_NAME.sub("_", f"hue-twin.{stamp}.{plan.area_key}.{tag}")[:180],
+            sender=rules.sender,
+            sent=now,
+            status=rules.status,
+            msg_type="Alert",
+            infos=plan.infos,
+        )
+        problems = consistency_problems(msg)
+        if problems:
+            raise TwinError(f"the Alert for {plan.area_key!r} is not consistent", problems)
+        messages.append(msg)
+    return messages
+
+
 def _issue(
     impact: Impact,
-    city: Any,
+    city: City,
     *,
     start: pd.Timestamp,
     engine: Any,
     status: str,
     run_id: str | None,
     now: datetime,
+    chained: bool = True,
 ) -> list[CapMessage]:
     rules = AlertRules(
         status=status,  # type: ignore[arg-type]
@@ -126,6 +172,8 @@ def _issue(
     )
     wards = ward_impacts_for_alerts(impact, city, start=start)
     gauges = _gauge_events(impact, city, start, rules)
+    if not chained:
+        return _whole_set(wards, gauges, now=now, rules=rules, run_id=run_id)
     return issue_alerts(engine, wards, gauges, now=now, rules=rules, run_id=run_id)
 
 
@@ -145,15 +193,19 @@ def describe_message(message: CapMessage) -> dict[str, Any]:
 
 def issue_run_alerts(
     impact: Impact,
-    city: Any,
+    city: City,
     *,
     start: pd.Timestamp,
     engine: Any,
     status: str = "Exercise",
     run_id: str | None = None,
     now: datetime | None = None,
+    signer: CapSigner | None = None,
 ) -> tuple[list[dict[str, Any]], Callable[[Path], list[str]]]:
-    """Issue the run's CAP alerts (recorded in the database) and give a writer of their XML.
+    """Issue the run's CAP alerts and give a writer of their XML.
+
+    ``Actual`` messages are the live stream (recorded in the database, chained with Update
+    and Cancel); the others (a scenario's ``Exercise``) are the run's whole warning set.
 
     Parameters
     ----------
@@ -169,6 +221,8 @@ def issue_run_alerts(
         Stored with the messages.
     now
         Time of issue (default: ``start``).
+    signer
+        Signs the XML files (None: unsigned).
 
     Returns
     -------
@@ -178,9 +232,15 @@ def issue_run_alerts(
         message and returns the file names.
     """
     issued_at = now if now is not None else start.to_pydatetime()
-    signer = CapSigner.from_env()  # before issuing: a half-set pair is an error, not a skip
     messages = _issue(
-        impact, city, start=start, engine=engine, status=status, run_id=run_id, now=issued_at
+        impact,
+        city,
+        start=start,
+        engine=engine,
+        status=status,
+        run_id=run_id,
+        now=issued_at,
+        chained=status == "Actual",
     )
 
     def writer(folder: Path) -> list[str]:
@@ -191,7 +251,7 @@ def issue_run_alerts(
 
 def publish_run_alerts(
     folder: str | Path,
-    city: Any,
+    city: City,
     *,
     engine: Any,
     now: datetime,
@@ -208,7 +268,7 @@ def publish_run_alerts(
     Parameters
     ----------
     folder
-        The run's output folder (see :mod:`twin.run`).
+        The run's output folder (see :mod:`twin.runs.files`).
     city
         The city the run was made on.
     engine
@@ -237,7 +297,7 @@ def publish_run_alerts(
             f"run folder {folder.name} lacks {', '.join(missing)}: only the folder of a "
             "finished run made by twin can be published"
         )
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(folder)
     if not summary.get("start"):
         raise TwinError(f"summary.json of run folder {folder.name} has no start time")
     start = pd.Timestamp(summary["start"])
