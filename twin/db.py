@@ -16,8 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from layers._extras import install_hint
+from twin._errors import TwinError
 
 __all__ = ["DEFAULT_DATABASE_URL", "Base", "create_all", "make_engine", "session_scope"]
 
@@ -62,7 +65,14 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     url = url or os.environ.get("TWIN_DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, future=True)
+    try:
+        engine = create_engine(url, echo=echo, future=True)
+    except ModuleNotFoundError as exc:  # the URL's driver is an extra
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise TwinError(
+            f"the database {shown} needs the Python module {exc.name!r}, which is not installed: "
+            f"for PostgreSQL use postgresql+psycopg://... and {install_hint('postgres')}"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     create_all(engine)
