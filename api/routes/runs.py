@@ -190,6 +190,8 @@ def submit_nowcast(body: NowcastRequest, state: StateDep, _key: OperatorKey) -> 
             output_every=body.output_every,
             engine=state.engine,
             progress=job.report,
+            # warm starts from the service's own data folder, not the working directory's
+            state_dir=state.runs_dir.parent / "nowcast_state",
         )
 
     return _accepted(state.jobs.submit("nowcast", "nowcast", work))
