@@ -7,6 +7,10 @@ tests at a server you run; without it, a private cluster is made with the ``init
 free local port, and removed at the end. PostgreSQL refuses to run as root, so as root the
 cluster runs as the ``postgres`` system user (``runuser``). Where none of this is possible the
 tests that need it are skipped with the reason. Each test gets a database of its own.
+
+CI (``.ci/run``) sets ``TWIN_TEST_REQUIRE_ALL=1``: there every skip is a failure (a missing
+chromium, PostgreSQL or test extra must not pass unnoticed), except doctest examples marked
+``+SKIP`` on purpose. A developer without them still gets skips with the reason.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +36,41 @@ settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=30
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+REQUIRE_ALL = os.environ.get("TWIN_TEST_REQUIRE_ALL", "") not in ("", "0")
+"""``TWIN_TEST_REQUIRE_ALL=1`` (set by ``.ci/run``): a skip is a failure."""
+
+# Skips that belong to the code, not to the machine: doctest examples marked +SKIP.
+_INTENDED_SKIPS = ("all tests skipped by +SKIP option",)
+
+
+def _required(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Turn a skip into a failure that says what the machine lacks (TWIN_TEST_REQUIRE_ALL=1)."""
+    if not (REQUIRE_ALL and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if reason.removeprefix("Skipped: ") in _INTENDED_SKIPS:
+        return
+    report.outcome = "failed"
+    report.longrepr = f"skipped, but TWIN_TEST_REQUIRE_ALL=1 (CI) runs every test: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    _required(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    _required(report)
+    return report
 
 
 @dataclass
