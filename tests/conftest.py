@@ -73,6 +73,60 @@ def pytest_make_collect_report(
     return report
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): under xdist they start at once, in parallel, and
+    the short tests fill the gaps, instead of one slow test finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (the xdist workers), held for the block."""
+    import fcntl
+
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_tiny_model(dtype: str) -> None:
+    import numpy as np
+    import xarray as xr
+
+    from hydro import FloodModel
+
+    x = (np.arange(8) + 0.5) * 10.0
+    dem = xr.DataArray(
+        np.add.outer(np.zeros(8), 0.01 * x), coords={"y": x[::-1], "x": x}, dims=("y", "x")
+    )
+    model = FloodModel(dem, dtype=dtype)
+    model.add_rain(50.0)
+    model.add_inflow(x=15.0, y=15.0, discharge=1.0)
+    model.set_boundary("east", "free")
+    model.set_boundary("west", "level", level=0.5)
+    model.run(until=60)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flood_kernels_compiled_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under xdist, each worker would compile the numba kernels for itself (about a minute per
+    dtype). Instead one worker compiles float32 while another compiles float64, each under a
+    lock shared by the workers, and every worker then loads both from numba's cache."""
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if count < 2 or os.environ.get("NUMBA_DISABLE_JIT", "") not in ("", "0"):
+        return
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    shared = tmp_path_factory.getbasetemp().parent
+    dtypes = ["float32", "float64"]
+    for dtype in dtypes[worker % 2 :] + dtypes[: worker % 2]:
+        # a broken solver fails the tests that use it, with their own message
+        with _file_lock(shared / f"numba-{dtype}.lock"), contextlib.suppress(Exception):
+            _run_tiny_model(dtype)
+
+
 @dataclass
 class PostgresServer:
     """A server to make test databases on: ``url_for(name)`` gives a SQLAlchemy URL."""
