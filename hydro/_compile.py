@@ -6,7 +6,7 @@ processes load them from numba's cache in about a second. numba writes its cache
 sources (``hydro/__pycache__``) when it can, else in the user's cache folder
 (``~/.cache/numba``); an installation that can write neither (a read-only image whose user has
 no home) would fail at import, so then the cache goes to a folder in the temporary directory,
-through ``NUMBA_CACHE_DIR`` (which a user who set it keeps).
+through ``NUMBA_CACHE_DIR`` (a ``NUMBA_CACHE_DIR`` the user set and numba can write wins).
 
 Importing this module (``hydro/__init__`` does, before the kernels) sets the cache folder and
 installs a numba event listener: the first time a hydro kernel is compiled for a dtype in this
@@ -25,7 +25,7 @@ from typing import Any
 
 from numba.core import config, event
 
-__all__ = ["COMPILE_MESSAGE", "cache_dir", "notify"]
+__all__ = ["COMPILE_MESSAGE", "cache_dir", "notify", "precompile"]
 
 COMPILE_MESSAGE = (
     "hydro: compiling the flood model ({dtype}), once, about a minute; "
@@ -52,13 +52,16 @@ def _writable(folder: Path) -> bool:
 
 
 def cache_dir() -> Path:
-    """The folder numba caches the kernels in (choosing a writable one if it has none)."""
+    """The folder numba caches the kernels in (choosing a writable one if it has none).
+
+    numba's own order: ``NUMBA_CACHE_DIR``, then ``__pycache__`` next to the sources, then the
+    user's cache folder, each only where it can write.
+    """
     chosen = getattr(config, "CACHE_DIR", "")  # NUMBA_CACHE_DIR, as numba read it
-    if chosen:
-        return Path(chosen)
     in_tree = Path(__file__).resolve().parent / "__pycache__"
     user_wide = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "numba"
-    for folder in (in_tree, user_wide):
+    candidates = ([Path(chosen)] if chosen else []) + [in_tree, user_wide]
+    for folder in candidates:
         if _writable(folder):
             return folder
     fallback = Path(tempfile.gettempdir()) / f"hue-twin-numba-{os.getuid()}"
@@ -87,6 +90,29 @@ class _FirstCompile(event.Listener):
 
     def on_end(self, ev: event.Event) -> None:
         pass
+
+
+def precompile(dtypes: tuple[str, ...] = ("float32", "float64")) -> None:
+    """Compile (or load from the cache) the kernels a run uses, by running a tiny model.
+
+    An image build or a test session calls it once, so that no later run waits.
+    """
+    import numpy as np
+    import xarray as xr
+
+    from hydro.model import FloodModel
+
+    x = (np.arange(8) + 0.5) * 10.0
+    dem = xr.DataArray(
+        np.add.outer(np.zeros(8), 0.01 * x), coords={"y": x[::-1], "x": x}, dims=("y", "x")
+    )
+    for dtype in dtypes:
+        model = FloodModel(dem, dtype=dtype)
+        model.add_rain(50.0)
+        model.add_inflow(x=15.0, y=15.0, discharge=1.0)
+        model.set_boundary("east", "free")
+        model.set_boundary("west", "level", level=0.5)
+        model.run(until=60)
 
 
 def _install() -> Any:

@@ -92,24 +92,6 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_tiny_model(dtype: str) -> None:
-    import numpy as np
-    import xarray as xr
-
-    from hydro import FloodModel
-
-    x = (np.arange(8) + 0.5) * 10.0
-    dem = xr.DataArray(
-        np.add.outer(np.zeros(8), 0.01 * x), coords={"y": x[::-1], "x": x}, dims=("y", "x")
-    )
-    model = FloodModel(dem, dtype=dtype)
-    model.add_rain(50.0)
-    model.add_inflow(x=15.0, y=15.0, discharge=1.0)
-    model.set_boundary("east", "free")
-    model.set_boundary("west", "level", level=0.5)
-    model.run(until=60)
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _flood_kernels_compiled_once(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Under xdist, each worker would compile the numba kernels for itself (about a minute per
@@ -124,7 +106,9 @@ def _flood_kernels_compiled_once(tmp_path_factory: pytest.TempPathFactory) -> No
     for dtype in dtypes[worker % 2 :] + dtypes[: worker % 2]:
         # a broken solver fails the tests that use it, with their own message
         with _file_lock(shared / f"numba-{dtype}.lock"), contextlib.suppress(Exception):
-            _run_tiny_model(dtype)
+            from hydro._compile import precompile
+
+            precompile((dtype,))
 
 
 @dataclass
