@@ -5,6 +5,7 @@ optional, the data files shipped, the licence file there, and CI running the REA
 from __future__ import annotations
 
 import ast
+import functools
 import glob
 import importlib.metadata
 import os
@@ -12,6 +13,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,7 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
     return found
 
 
+@functools.cache
 def _third_party_imports() -> dict[str, dict[str, bool]]:
     """{import name: {module file: imported at module level}} over the four packages."""
     out: dict[str, dict[str, bool]] = {}
@@ -86,8 +89,14 @@ def _third_party_imports() -> dict[str, dict[str, bool]]:
     return out
 
 
+@functools.cache
+def _installed() -> Mapping[str, list[str]]:
+    """{import name: distributions}, read once (it scans every installed distribution)."""
+    return importlib.metadata.packages_distributions()
+
+
 def _distributions(import_name: str) -> list[str]:
-    installed = importlib.metadata.packages_distributions().get(import_name)
+    installed = _installed().get(import_name)
     if installed:
         return [_norm(d) for d in installed]
     # not installed here (an extra nobody installed): the extras table names it
