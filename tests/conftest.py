@@ -19,6 +19,7 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -93,12 +94,18 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _flood_kernels_compiled_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _flood_kernels_compiled_once(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Under xdist, each worker would compile the numba kernels for itself (about a minute per
     dtype). Instead one worker compiles float32 while another compiles float64, each under a
-    lock shared by the workers, and every worker then loads both from numba's cache."""
+    lock shared by the workers, and every worker then loads both from numba's cache. Sessions
+    that never run the solver (only layers tests, say) skip this."""
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if count < 2 or os.environ.get("NUMBA_DISABLE_JIT", "") not in ("", "0"):
+        return
+    solver_users = {"hydro", "twin", "api", "test_notebooks.py", "test_readme.py"}
+    if not any(solver_users & set(item.path.parts) for item in request.session.items):
         return
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     shared = tmp_path_factory.getbasetemp().parent
@@ -144,7 +151,11 @@ def _binary(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    # Debian's layout, newest major first (numerically: 16 after 9.6)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda path: [int(n) for n in re.findall(r"\d+", Path(path).parts[-3])],
+    )
     return candidates[-1] if candidates else None
 
 
@@ -179,11 +190,12 @@ def start_server() -> PostgresServer:
             raise RuntimeError(
                 "running as root and there is no 'postgres' user to run as"
             ) from None
-        if shutil.which("runuser") is None:
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
             shutil.rmtree(folder, ignore_errors=True)
             raise RuntimeError("running as root and there is no runuser to drop privileges")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
+        run_as = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     data = folder / "data"
     steps = [
