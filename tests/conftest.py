@@ -1,5 +1,11 @@
-"""Suite-wide settings and the PostgreSQL fixtures. Per-package fixtures live in
-tests/<package>/conftest.py.
+"""Suite-wide settings, the PostgreSQL fixtures and what lets the suite run on every core.
+Per-package fixtures live in tests/<package>/conftest.py.
+
+Speed: pyproject's addopts run the suite under pytest-xdist (``-n auto --dist loadgroup``;
+``-n 0`` for one process). Slow tests (``@pytest.mark.slow``) are scheduled first; the numba
+kernels are compiled once for all workers (:func:`_flood_kernels_compiled_once`); tests that
+share an expensive session fixture carry ``pytest.mark.xdist_group`` so one worker runs them;
+each worker has its own PostgreSQL cluster, ports and temporary folders.
 
 PostgreSQL: ``TWIN_TEST_POSTGRES_URL`` (``postgresql+psycopg://user@host:port/db``) points the
 tests at a server you run; without it, a private cluster is made with the ``initdb`` /
