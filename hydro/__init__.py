@@ -3,7 +3,10 @@
 Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or api.
 """
 
-from hydro import _env  # noqa: F401  (first: OMP_WAIT_POLICY before numba starts threads)
+from hydro import (  # noqa: F401  (before the kernels)
+    _compile,  # where numba caches the kernels; a word while it compiles them
+    _env,  # OMP_WAIT_POLICY before numba starts threads
+)
 from hydro._errors import HydroError
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating

@@ -35,6 +35,7 @@ import rasterio
 import xarray as xr
 
 from layers._errors import LayerError
+from layers._extras import import_extra
 from layers._text import to_ascii
 from layers._toml import dumps_toml
 from layers.city import LAYER_NAMES, City
@@ -136,6 +137,8 @@ def read_layer(path: str | os.PathLike[str], *, layer: str | None = None) -> gpd
         )
     if suffix in (".osm.pbf", ".osm", ".pbf"):
         return read_osm_roads(path)
+    if suffix in (".parquet", ".geoparquet"):
+        import_extra("pyarrow", "parquet", f"{path}: reading GeoParquet", LayerError)
     try:
         if suffix in (".parquet", ".geoparquet"):
             return gpd.read_parquet(path)

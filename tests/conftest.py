@@ -1,5 +1,11 @@
-"""Suite-wide settings and the PostgreSQL fixtures. Per-package fixtures live in
-tests/<package>/conftest.py.
+"""Suite-wide settings, the PostgreSQL fixtures and what lets the suite run on every core.
+Per-package fixtures live in tests/<package>/conftest.py.
+
+Speed: pyproject's addopts run the suite under pytest-xdist (``-n auto --dist loadgroup``;
+``-n 0`` for one process). Slow tests (``@pytest.mark.slow``) are scheduled first; the numba
+kernels are compiled once for all workers (:func:`_flood_kernels_compiled_once`); tests that
+share an expensive session fixture carry ``pytest.mark.xdist_group`` so one worker runs them;
+each worker has its own PostgreSQL cluster, ports and temporary folders.
 
 PostgreSQL: ``TWIN_TEST_POSTGRES_URL`` (``postgresql+psycopg://user@host:port/db``) points the
 tests at a server you run; without it, a private cluster is made with the ``initdb`` /
@@ -7,6 +13,10 @@ tests at a server you run; without it, a private cluster is made with the ``init
 free local port, and removed at the end. PostgreSQL refuses to run as root, so as root the
 cluster runs as the ``postgres`` system user (``runuser``). Where none of this is possible the
 tests that need it are skipped with the reason. Each test gets a database of its own.
+
+CI (``.ci/run``) sets ``TWIN_TEST_REQUIRE_ALL=1``: there every skip is a failure (a missing
+chromium, PostgreSQL or test extra must not pass unnoticed), except doctest examples marked
+``+SKIP`` on purpose. A developer without them still gets skips with the reason.
 """
 
 from __future__ import annotations
@@ -15,12 +25,13 @@ import contextlib
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +43,85 @@ settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=30
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+REQUIRE_ALL = os.environ.get("TWIN_TEST_REQUIRE_ALL", "") not in ("", "0")
+"""``TWIN_TEST_REQUIRE_ALL=1`` (set by ``.ci/run``): a skip is a failure."""
+
+# Skips that belong to the code, not to the machine: doctest examples marked +SKIP.
+_INTENDED_SKIPS = ("all tests skipped by +SKIP option",)
+
+
+def _required(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Turn a skip into a failure that says what the machine lacks (TWIN_TEST_REQUIRE_ALL=1)."""
+    if not (REQUIRE_ALL and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if reason.removeprefix("Skipped: ") in _INTENDED_SKIPS:
+        return
+    report.outcome = "failed"
+    report.longrepr = f"skipped, but TWIN_TEST_REQUIRE_ALL=1 (CI) runs every test: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    _required(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    _required(report)
+    return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): under xdist they start at once, in parallel, and
+    the short tests fill the gaps, instead of one slow test finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (the xdist workers), held for the block."""
+    import fcntl
+
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flood_kernels_compiled_once(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Under xdist, each worker would compile the numba kernels for itself (about a minute per
+    dtype). Instead one worker compiles float32 while another compiles float64, each under a
+    lock shared by the workers, and every worker then loads both from numba's cache. Sessions
+    that never run the solver (only layers tests, say) skip this."""
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if count < 2 or os.environ.get("NUMBA_DISABLE_JIT", "") not in ("", "0"):
+        return
+    solver_users = {"hydro", "twin", "api", "test_notebooks.py", "test_readme.py"}
+    if not any(solver_users & set(item.path.parts) for item in request.session.items):
+        return
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    shared = tmp_path_factory.getbasetemp().parent
+    dtypes = ["float32", "float64"]
+    for dtype in dtypes[worker % 2 :] + dtypes[: worker % 2]:
+        # a broken solver fails the tests that use it, with their own message
+        with _file_lock(shared / f"numba-{dtype}.lock"), contextlib.suppress(Exception):
+            from hydro._compile import precompile
+
+            precompile((dtype,))
 
 
 @dataclass
@@ -67,7 +157,11 @@ def _binary(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    # Debian's layout, newest major first (numerically: 16 after 9.6)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda path: [int(n) for n in re.findall(r"\d+", Path(path).parts[-3])],
+    )
     return candidates[-1] if candidates else None
 
 
@@ -102,11 +196,12 @@ def start_server() -> PostgresServer:
             raise RuntimeError(
                 "running as root and there is no 'postgres' user to run as"
             ) from None
-        if shutil.which("runuser") is None:
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
             shutil.rmtree(folder, ignore_errors=True)
             raise RuntimeError("running as root and there is no runuser to drop privileges")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
+        run_as = [runuser, "-u", "postgres", "--"]
     port = _free_port()
     data = folder / "data"
     steps = [

@@ -31,6 +31,7 @@ def test_ruff_format_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_mypy_clean() -> None:
     pytest.importorskip("mypy")
     done = _run("mypy")

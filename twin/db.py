@@ -21,9 +21,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from layers._extras import install_hint
 from twin._errors import TwinError
 
 __all__ = [
@@ -97,7 +98,14 @@ def make_engine(url: str | None, *, echo: bool = False) -> Engine:
         raise TwinError("no database URL given: pass one, e.g. sqlite:///data/hue/twin.db")
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, future=True)
+    try:
+        engine = create_engine(url, echo=echo, future=True)
+    except ModuleNotFoundError as exc:  # the URL's driver is an extra
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise TwinError(
+            f"the database {shown} needs the Python module {exc.name!r}, which is not installed: "
+            f"for PostgreSQL use postgresql+psycopg://... and {install_hint('postgres')}"
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     create_schema(engine)

@@ -110,6 +110,7 @@ def test_demo_without_city_uses_the_demo_city(
     assert calls == [1] and (tmp_path / "o" / "summary.json").exists()
 
 
+@pytest.mark.slow
 def test_demo_floods_the_demo_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The main job end to end: the demo city, the quick flood scenario, every output."""
     monkeypatch.setenv("TWIN_DATABASE_URL", f"sqlite:///{tmp_path / 'twin.db'}")

@@ -38,6 +38,7 @@ class _RecordOnly(JobQueue):
         job.status = job.stage = "queued"
 
 
+@pytest.mark.slow
 def test_no_input_gives_a_server_error(
     client: TestClient, tokens: dict[str, str], run_id: str
 ) -> None:

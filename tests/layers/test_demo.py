@@ -20,6 +20,9 @@ from layers._demo_facts import WARDS
 from layers._demo_terrain import to_utm
 from layers.grids import LANDUSE
 
+# One worker builds the demo city twice (demo_builds) and runs every test of it.
+pytestmark = pytest.mark.xdist_group("demo_builds")
+
 
 def digest(path: Path) -> dict[str, str]:
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(path.iterdir())}
@@ -30,6 +33,7 @@ def cell(city: City, x: float, y: float) -> tuple[int, int]:
     return int((y1 - y) // city.cell_size_m), int((x - x0) // city.cell_size_m)
 
 
+@pytest.mark.slow
 def test_two_builds_are_the_same_bytes(demo_builds: tuple[Path, Path, float]) -> None:
     first, second, seconds = demo_builds
     assert digest(first) == digest(second)

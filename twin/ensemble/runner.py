@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from layers._extras import import_extra
 from twin._errors import TwinError
 from twin._scenario_forcing import Forcing
 from twin.ensemble.perturb import perturb_forcing
@@ -409,25 +410,25 @@ def _progress_callback(progress: Progress | bool | None) -> Progress | None:
 
 @contextlib.contextmanager
 def _client(client: Client | str | None, n_workers: int) -> Iterator[Client]:
-    from distributed import Client, LocalCluster
+    distributed = import_extra("distributed", "dask", "an ensemble on Dask", TwinError)
 
     if client is not None and not isinstance(client, str):
         yield client
         return
     if isinstance(client, str):
-        with Client(client) as c:
+        with distributed.Client(client) as c:
             yield c
         return
     if n_workers < 1:
         raise TwinError(f"n_workers must be >= 1, got {n_workers}")
     with (
-        LocalCluster(
+        distributed.LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",
             env=_WORKER_ENV,
         ) as cluster,
-        Client(cluster) as c,
+        distributed.Client(cluster) as c,
     ):
         yield c
