@@ -15,9 +15,10 @@ import numba
 import numpy as np
 
 from hydro import _kernels as K  # noqa: N812
+from hydro._grid import edge_cells, edge_faces
 
 if TYPE_CHECKING:
-    from hydro.model import FloodModel, _Inflow
+    from hydro.model import FloodModel, _Inflow, _Stretch
 
 __all__ = ["GRAVITY", "KIND_CODE", "integrate", "source_columns"]
 
@@ -91,16 +92,10 @@ def integrate(
     closed = [model.grid.edge_index[n] for n, b in f.boundaries.items() if b.kind == "closed"]
     # Closed edges stay at zero flux: set once (the kernels never write edge faces).
     for code in closed:
-        if code == 0:
-            qy[0, :] = 0
-            qy_b[0, :] = 0
-        elif code == 1:
-            qy[ny, :] = 0
-            qy_b[ny, :] = 0
-        elif code == 2:
-            qx[:, 0] = 0
-        else:
-            qx[:, nx] = 0
+        edge_faces(qx, qy, code)[:] = 0
+        edge_faces(qx, qy_b, code)[:] = 0
+    stretches = [_StretchViews(model, st, qx, qy_b) for st in f.stretches]
+    open_edges = bool(edges)
     if model._steps == 0 and model._t == 0.0:
         model._balance.storage0_m3 = K.depth_sum(h) * area
     hmax = float(h.max())
@@ -164,8 +159,12 @@ def integrate(
                 K.boundary_flux(h, z, n2, qy, qy_b, code, kind, level, b.slope, c)
             else:
                 K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
+        for sv in stretches:
+            sv.close_faces()
         # 2. sources and the outflow limiter
         inflow_m3 = 0.0
+        for sv in stretches:
+            inflow_m3 += sv.add(tm, dt, area, thresh)
         for k, inflow in enumerate(f.inflows):
             q = inflow.discharge.at(tm)
             inflow_m3 += q * dt
@@ -193,6 +192,8 @@ def integrate(
         bal.loss_m3 += float(row_loss.sum()) * area
         bal.inflow_m3 += inflow_m3
         bal.outflow_m3 += float(row_out.sum()) * dx
+        if open_edges:
+            K.edge_exchange(qx, qy, dt * dx, bal.edge_m3)
         t = t_end
         model._t = t
         if landing:
@@ -225,6 +226,8 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
         wet |= f.loss_grid != 0
     for q in inflows:
         wet[q.row, q.col] = True
+    for st in f.stretches:
+        edge_cells(wet, model.grid.edge_index[st.edge])[st.cells] = True
     for name, b in f.boundaries.items():
         if b.kind != "closed":
             code = model.grid.edge_index[name]
@@ -240,3 +243,41 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
     lo[rows] = np.argmax(wet[rows], axis=1)
     hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
     return lo, hi
+
+
+class _StretchViews:
+    """A discharge stretch bound to the model's arrays: its cells' depths, beds and faces."""
+
+    def __init__(self, model: FloodModel, st: _Stretch, qx: np.ndarray, qy_b: np.ndarray) -> None:
+        self.code = model.grid.edge_index[st.edge]
+        self.cells = st.cells
+        self.discharge = st.discharge
+        self.h = edge_cells(model._h, self.code)
+        self.z = edge_cells(model._z, self.code)
+        self.faces = edge_faces(qx, qy_b, self.code)
+        self.balance = model._balance.edge_discharge_m3
+
+    def close_faces(self) -> None:
+        """No water leaves through the stretch's own faces (the river comes in there)."""
+        self.faces[self.cells] = 0
+
+    def add(self, t: float, dt: float, area: float, thresh: float) -> float:
+        """Add the discharge at time ``t`` over ``dt`` to the stretch's cells; its volume (m³).
+
+        The water goes to the wet cells in proportion to ``h^(5/3)`` (the conveyance of a
+        wide section at one slope and roughness), or to the lowest water surface while the
+        stretch is dry.
+        """
+        volume = self.discharge.at(t) * dt
+        if volume == 0.0:
+            return 0.0
+        h = self.h[self.cells].astype(np.float64)
+        weight = np.where(h >= thresh, h, 0.0) ** (5.0 / 3.0)
+        total = weight.sum()
+        if not total > 0.0:
+            weight[:] = 0.0
+            weight[np.argmin(self.z[self.cells] + h)] = 1.0
+            total = 1.0
+        self.h[self.cells] += (weight * (volume / (area * total))).astype(self.h.dtype)
+        self.balance[self.code] += volume
+        return volume

@@ -43,7 +43,7 @@ __all__ = ["FloodModel"]
 
 _SMALL_GRID = 32_768
 EDGES = ("north", "south", "west", "east")
-BoundaryKind = Literal["closed", "free", "level"]
+BoundaryKind = Literal["closed", "free", "level", "discharge"]
 
 
 @dataclass
@@ -63,6 +63,17 @@ class _Inflow:
 
 
 @dataclass
+class _Stretch:
+    """A discharge boundary: ``discharge`` enters through the cells ``cells`` along ``edge``."""
+
+    edge: str
+    start: float
+    end: float
+    cells: np.ndarray  # int64 indices along the edge
+    discharge: Series
+
+
+@dataclass
 class _RainGrid:
     times: np.ndarray | None
     grids: np.ndarray  # (nt, ny, nx) m/s, float64
@@ -76,6 +87,10 @@ class _Balance:
     outflow_m3: float = 0.0
     loss_m3: float = 0.0
     storage0_m3: float = 0.0
+    # per edge code (first row ... last column): [volume in through its faces, volume out] (m³)
+    edge_m3: np.ndarray = field(default_factory=lambda: np.zeros((4, 2)))
+    # per edge code: volume in through its discharge stretches (m³)
+    edge_discharge_m3: np.ndarray = field(default_factory=lambda: np.zeros(4))
 
 
 @dataclass
@@ -85,6 +100,7 @@ class _Forcings:
     loss: list[Series] = field(default_factory=list)
     loss_grid: np.ndarray | None = None  # (ny, nx) m/s, float64
     inflows: list[_Inflow] = field(default_factory=list)
+    stretches: list[_Stretch] = field(default_factory=list)
     boundaries: dict[str, _Boundary] = field(
         default_factory=lambda: {e: _Boundary() for e in EDGES}
     )
@@ -300,26 +316,48 @@ class FloodModel:
         *,
         level: float | xr.DataArray | None = None,
         slope: float | None = None,
+        discharge: float | xr.DataArray | None = None,
+        between: tuple[float, float] | None = None,
     ) -> None:
-        """Set the condition on one edge of the domain.
+        """Set the condition on one edge of the domain, or add a river entering through it.
 
         Parameters
         ----------
         edge : {"north", "south", "west", "east"}
-        kind : {"closed", "free", "level"}
+        kind : {"closed", "free", "level", "discharge"}
             "closed": a wall (the default). "free": outflow at normal depth driven by
             ``slope``, or where it is not given by the local bed (or water-surface) slope
             towards the edge; water never enters. "level": the water level outside is
             ``level`` (m, a number or a series over ``time``); water flows in or out.
+            "discharge": a river entering over the stretch ``between`` of the edge
+            (LISFLOOD-FP's ``QFIX``/``QVAR`` on an edge): ``discharge`` is spread over the
+            stretch's wet cells in proportion to their conveyance ``h^(5/3)`` (into its lowest
+            cell while it is dry), and its faces let no water out. Each call adds a stretch;
+            the rest of the edge keeps its own kind (closed unless set).
         level : float or xarray.DataArray, optional
             Water level (m) for "level"; must not lie below the lowest bed along the edge.
         slope : float, optional
             Friction slope (m/m, >= 0) for "free".
+        discharge : float or xarray.DataArray, optional
+            Total discharge (m³/s, >= 0, a number or a series over ``time``) for "discharge".
+        between : (float, float), optional
+            For "discharge": the stretch along the edge (x for north/south, y for west/east,
+            m) whose cell centres take the water; default the whole edge. A stretch narrower
+            than a cell takes the cell holding its middle.
         """
         if edge not in EDGES:
             raise HydroError(f"edge must be one of {EDGES}, got {edge!r}")
-        if kind not in KIND_CODE:
-            raise HydroError(f"boundary kind must be one of {tuple(KIND_CODE)}, got {kind!r}")
+        if kind != "discharge" and kind not in KIND_CODE:
+            kinds = (*KIND_CODE, "discharge")
+            raise HydroError(f"boundary kind must be one of {kinds}, got {kind!r}")
+        only = {"level": level, "slope": slope, "discharge": discharge, "between": between}
+        allowed = {"level": ("level",), "free": ("slope",), "discharge": ("discharge", "between")}
+        for name, value in only.items():
+            if value is not None and name not in allowed.get(kind, ()):
+                raise HydroError(f"{edge} boundary: {name}= does not apply to kind {kind!r}")
+        if kind == "discharge":
+            self._add_stretch(edge, discharge, between)
+            return
         b = _Boundary(kind=kind)
         if kind == "level":
             if level is None:
@@ -332,15 +370,42 @@ class FloodModel:
                     f"along that edge ({bed.min():g} m); give a level at or above the bed "
                     "(a dry edge is 'closed' or 'free')"
                 )
-        elif level is not None:
-            raise HydroError(f"{edge} boundary: level= only applies to kind 'level'")
         if kind == "free" and slope is not None:
             if not (np.isfinite(slope) and slope >= 0):
                 raise HydroError(f"{edge} boundary: slope must be a number >= 0, got {slope}")
             b.slope = float(slope)
-        elif slope is not None:
-            raise HydroError(f"{edge} boundary: slope= only applies to kind 'free'")
         self._forcings.boundaries[edge] = b
+
+    def _add_stretch(
+        self, edge: str, discharge: object, between: tuple[float, float] | None
+    ) -> None:
+        if discharge is None:
+            raise HydroError(f"{edge} boundary: kind 'discharge' needs discharge=... (m³/s)")
+        q = as_series(discharge, "discharge", f"{edge} boundary discharge", nonnegative=True)
+        along = self.grid.along(edge)
+        half = 0.5 * self.grid.dx
+        lo_m, hi_m = float(along.min() - half), float(along.max() + half)
+        if between is None:
+            start, end = lo_m, hi_m
+        else:
+            try:
+                start, end = sorted(float(v) for v in between)
+            except (TypeError, ValueError):
+                raise HydroError(
+                    f"{edge} boundary: between must be two numbers (m along the edge), "
+                    f"got {between!r}"
+                ) from None
+            if not (math.isfinite(start) and math.isfinite(end)):
+                raise HydroError(f"{edge} boundary: between must be finite, got {between!r}")
+        if end < lo_m or start > hi_m:
+            raise HydroError(
+                f"{edge} boundary: the stretch {start:g}..{end:g} m misses the edge "
+                f"({lo_m:g}..{hi_m:g} m); give it in the elevation's CRS"
+            )
+        cells = np.flatnonzero((along >= start) & (along <= end)).astype(np.int64)
+        if cells.size == 0:
+            cells = np.array([int(np.argmin(np.abs(along - 0.5 * (start + end))))], np.int64)
+        self._forcings.stretches.append(_Stretch(edge, start, end, cells, q))
 
     def _edge_bed(self, edge: str) -> np.ndarray:
         code = self.grid.edge_index[edge]
@@ -435,19 +500,24 @@ class FloodModel:
 
     @property
     def volume_balance(self) -> dict[str, float]:
-        """Volumes (m³) since the start: rain, inflow, outflow (net, through the edges),
-        loss, storage change, ``error_m3 = storage change - (rain + inflow - outflow - loss)``
-        and ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
-        at least 1 µm of water over the domain).
+        """Volumes (m³) since the start.
+
+        ``rain_m3``, ``inflow_m3`` (point inflows and discharge boundaries), ``outflow_m3``
+        (net, out through the edges' faces), ``loss_m3``, ``storage_change_m3``,
+        ``error_m3 = storage change - (rain + inflow - outflow - loss)`` and
+        ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
+        at least 1 µm of water over the domain). Per edge, ``<edge>_in_m3`` and
+        ``<edge>_out_m3`` (``north_in_m3``, ...): what entered (through its faces and its
+        discharge stretches) and what left through it.
         """
         b = self._balance
         storage = K.depth_sum(self._h) * self.grid.cell_area
         change = storage - b.storage0_m3
         error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3)
-        gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + max(-b.outflow_m3, 0.0)
+        gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + float(b.edge_m3[:, 0].sum())
         # a micrometre over the domain: below that, volumes are round-off of the depths
         gross = max(gross, 1e-6 * self._h.size * self.grid.cell_area)
-        return {
+        out = {
             "rain_m3": b.rain_m3,
             "inflow_m3": b.inflow_m3,
             "outflow_m3": b.outflow_m3,
@@ -456,6 +526,11 @@ class FloodModel:
             "error_m3": error,
             "relative_error": error / gross if gross > 0 else 0.0,
         }
+        for edge in EDGES:
+            code = self.grid.edge_index[edge]
+            out[f"{edge}_in_m3"] = float(b.edge_m3[code, 0] + b.edge_discharge_m3[code])
+            out[f"{edge}_out_m3"] = float(b.edge_m3[code, 1])
+        return out
 
     def save_state(self, path: str | Path) -> None:
         """Write the whole model (grid, forcings, state, running maxima) to ``path`` (.npz).
@@ -581,6 +656,8 @@ class FloodModel:
             f.rain_grid.seconds = sec
         for inflow in f.inflows:
             inflow.discharge.resolve(self._start, "inflow discharge")
+        for st in f.stretches:
+            st.discharge.resolve(self._start, f"{st.edge} boundary discharge")
         for edge, b in f.boundaries.items():
             if b.level is not None:
                 b.level.resolve(self._start, f"{edge} boundary level")
