@@ -55,6 +55,10 @@ class Forcing:
     loss_mm_h: float = 0.0
     inflows: list[PointInflow] = field(default_factory=list)
     boundaries: list[tuple[str, str, float | xr.DataArray | None]] = field(default_factory=list)
+    # rivers entering over an edge: (edge, discharge m³/s, stretch along the edge or None)
+    edge_inflows: list[tuple[str, float | xr.DataArray, tuple[float, float] | None]] = field(
+        default_factory=list
+    )
     initial_depth: xr.DataArray | None = None
     # a hot start (depths and fluxes) from a saved hydro.FloodModel; wins over initial_depth
     initial_state: Any = None
@@ -452,6 +456,15 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
         x, y = onto_grid(x, y, elevation)
         forcing.inflows.append(PointInflow(inflow.name or f"inflow {i}", x, y, q))
     for b in scenario.boundaries:
+        if b.kind == "discharge":
+            assert b.discharge_m3s is not None
+            q_edge: float | xr.DataArray = (
+                series_to_dataarray(b.discharge_m3s, name="inflow", units="m3 s-1")
+                if isinstance(b.discharge_m3s, list)
+                else float(b.discharge_m3s)
+            )
+            forcing.edge_inflows.append((b.edge, q_edge, b.between_m))
+            continue
         level: float | xr.DataArray | None = (
             series_to_dataarray(b.level_m, name="level", units="m")
             if isinstance(b.level_m, list)
@@ -481,6 +494,8 @@ def apply_forcing(model: Any, forcing: Forcing) -> None:
             model.set_boundary(edge, kind, level=level)
         else:
             model.set_boundary(edge, kind)
+    for edge, q_edge, between in forcing.edge_inflows:
+        model.set_boundary(edge, "discharge", discharge=q_edge, between=between)
     if forcing.initial_state is not None:
         model.set_initial_state(forcing.initial_state)
     elif forcing.initial_depth is not None:

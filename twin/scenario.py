@@ -281,11 +281,16 @@ class Inflow(_Located):
 
 
 class Boundary(_Model):
-    """One edge of the domain: a water level (lagoon, sea, tide), free outflow, or closed."""
+    """One edge of the domain: a water level (lagoon, sea, tide), free outflow, or closed; or
+    a river entering over a stretch of it (``discharge``: ``discharge_m3s`` spread over the
+    stretch's wet cells, ``between_m`` its ends along the edge in the city's CRS, default the
+    whole edge; the rest of the edge keeps its own kind)."""
 
     edge: Literal["north", "south", "east", "west"]
-    kind: Literal["level", "free", "closed"] = "level"
+    kind: Literal["level", "free", "closed", "discharge"] = "level"
     level_m: float | Series | None = None
+    discharge_m3s: float | Series | None = None
+    between_m: tuple[float, float] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Boundary:
@@ -295,6 +300,18 @@ class Boundary(_Model):
             raise ValueError(f'level_m is only for kind "level", not "{self.kind}"')
         if isinstance(self.level_m, list):
             _check_series(self.level_m, "level_m", allow_negative=True)
+        if self.kind == "discharge" and self.discharge_m3s is None:
+            raise ValueError('kind "discharge" needs discharge_m3s (a number or [[hours, m³/s]])')
+        if self.kind != "discharge" and (
+            self.discharge_m3s is not None or self.between_m is not None
+        ):
+            raise ValueError(
+                f'discharge_m3s and between_m are for kind "discharge", not "{self.kind}"'
+            )
+        if isinstance(self.discharge_m3s, list):
+            _check_series(self.discharge_m3s, "discharge_m3s")
+        elif self.discharge_m3s is not None and self.discharge_m3s < 0:
+            raise ValueError("discharge_m3s must be >= 0")
         return self
 
 
@@ -390,7 +407,7 @@ class Scenario(_Model):
         dup = sorted({d for d in ids if ids.count(d) > 1})
         if dup:
             raise ValueError(f"dams: each dam once, {', '.join(dup)} given more than once")
-        edges = [b.edge for b in self.boundaries]
+        edges = [b.edge for b in self.boundaries if b.kind != "discharge"]  # stretches add up
         dup = sorted({e for e in edges if edges.count(e) > 1})
         if dup:
             raise ValueError(f"boundaries: each edge once, {', '.join(dup)} given more than once")
