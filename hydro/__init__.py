@@ -9,6 +9,7 @@ from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
 from hydro.reservoir import Reservoir, measured_release, release_hydrograph
+from hydro.water import connected_below
 
 __all__ = [
     "FloodAccessor",
@@ -16,6 +17,7 @@ __all__ = [
     "Gauge",
     "HydroError",
     "Reservoir",
+    "connected_below",
     "hazard_class",
     "hazard_rating",
     "measured_release",

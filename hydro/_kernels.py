@@ -58,7 +58,9 @@ __all__ = [
     "edge_exchange",
     "fast_cbrt",
     "flux_step",
+    "hold_level",
     "int_bits",
+    "max_depth_where",
     "row_blocks",
     "source_step",
     "speed_field",
@@ -816,3 +818,45 @@ def edge_exchange(qx, qy, kdx, acc):
                 outward -= q
         acc[e, 0] += inward * kdx
         acc[e, 1] += outward * kdx
+
+
+@njit(fastmath=_FASTMATH, cache=True, error_model="numpy")
+def max_depth_where(h, weight):
+    """Largest ``h * weight`` (m): the deepest water of the cells with weight 1 (the others 0).
+
+    One thread, as an integer maximum over the bits (:func:`int_bits`), which vectorises: a
+    pass of tens of microseconds on 50,000 cells, less than waking the threads would cost.
+    """
+    ny, nx = h.shape
+    best = int_bits(h[0, 0] * weight[0, 0])
+    for i in range(ny):
+        hr = h[i]
+        wr = weight[i]
+        for j in range(nx):
+            best = max(best, int_bits(hr[j] * wr[j]))
+    return best
+
+
+@njit(cache=True, error_model="numpy")
+def hold_level(h, z, cells, level, acc):
+    """Put the flat cells ``cells`` of ``h`` back to the water level ``level`` (m).
+
+    Adds the depth (m) that took to ``acc[0]`` where water was put in and to ``acc[1]`` where
+    it was taken out (both >= 0, float64).
+    """
+    hf = h.reshape(-1)
+    zf = z.reshape(-1)
+    added = 0.0
+    taken = 0.0
+    for k in range(cells.size):
+        c = cells[k]
+        new = max(level - zf[c], 0.0)
+        old = hf[c]
+        hf[c] = new
+        d = np.float64(hf[c]) - np.float64(old)
+        if d > 0.0:
+            added += d
+        else:
+            taken -= d
+    acc[0] += added
+    acc[1] += taken

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 
 from hydro import _kernels as K  # noqa: N812
+from hydro._fixed import FixedCells
 from hydro._grid import edge_cells, edge_faces
 
 if TYPE_CHECKING:
@@ -51,9 +52,14 @@ def integrate(
     scratch = np.zeros((bounds.size - 1, 4, nx + 1), dt_)
     edge = np.zeros((bounds.size - 1, 2, nx + 1), dt_)
     fric2d = model.friction == "2d"
+    fixed = FixedCells(model) if f.fixed else None
+    if fixed is not None and model._steps == 0 and model._t == 0.0:
+        fixed.apply(0.0, count=False)  # part of the initial storage
     ext_lo = np.empty(ny, np.int64)
     ext_hi = np.empty(ny, np.int64)
     K.wet_extent(h, dt_.type(model.flow_depth), ext_lo, ext_hi)
+    if fixed is not None:
+        fixed.widen(ext_lo, ext_hi)
     lo = ext_lo.copy()
     hi = ext_hi.copy()
     row_rain = np.zeros(ny)
@@ -98,7 +104,7 @@ def integrate(
     open_edges = bool(edges)
     if model._steps == 0 and model._t == 0.0:
         model._balance.storage0_m3 = K.depth_sum(h) * area
-    hmax = float(h.max())
+    hmax = float(h.max()) if fixed is None else fixed.max_depth(h)
     courant = model.courant
     thresh = dt_.type(model.flow_depth)
     t = model._t
@@ -183,6 +189,12 @@ def integrate(
         )  # fmt: skip
         steps += 1
         hmax = float(row_hmax.max().view(dt_))
+        if fixed is not None:
+            fixed.apply(t_end, count=True)
+            fixed.widen(ext_lo, ext_hi)
+            fixed.widen(lo, hi)
+            hmax_all, hmax = hmax, fixed.max_depth(h)
+            hmax = hmax if math.isfinite(hmax_all) else hmax_all
         if not (math.isfinite(float(row_hsum.sum())) and hmax <= model.max_depth):
             model._t = t_end
             model._steps += steps
@@ -228,6 +240,8 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
         wet[q.row, q.col] = True
     for st in f.stretches:
         edge_cells(wet, model.grid.edge_index[st.edge])[st.cells] = True
+    for fx in f.fixed:
+        wet.reshape(-1)[fx.cells] = True
     for name, b in f.boundaries.items():
         if b.kind != "closed":
             code = model.grid.edge_index[name]

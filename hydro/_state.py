@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from hydro._errors import HydroError
+from hydro._fixed import FixedLevel
 from hydro._forcing import Series
 
 if TYPE_CHECKING:
@@ -87,10 +88,14 @@ def save_state(model: FloodModel, path: Path) -> None:
             }
             for i, st in enumerate(f.stretches)
         ],
+        "fixed": [],
         "boundaries": {},
         "rain_grid": None,
         "loss_grid": f.loss_grid is not None,
     }
+    for i, fx in enumerate(f.fixed):
+        arrays[f"fixed{i}.cells"] = fx.cells
+        meta["fixed"].append(_put_series(arrays, f"fixed{i}", fx.level))
     for edge, b in f.boundaries.items():
         entry: dict[str, Any] = {"kind": b.kind, "slope": b.slope, "level": None}
         if b.level is not None:
@@ -176,6 +181,10 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             # the same call as the saved model's, so the same cells
             model._add_stretch(m["edge"], 0.0, (m["start"], m["end"]))
             f.stretches[-1].discharge = _get_series(arrays, m)
+        f.fixed = [
+            FixedLevel(arrays[f"{m['key']}.cells"], _get_series(arrays, m))
+            for m in meta.get("fixed", [])
+        ]
         for edge, entry in meta["boundaries"].items():
             level = None if entry["level"] is None else _get_series(arrays, entry["level"])
             f.boundaries[edge] = _Boundary(kind=entry["kind"], level=level, slope=entry["slope"])

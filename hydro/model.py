@@ -34,6 +34,7 @@ import xarray as xr
 
 from hydro import _kernels as K  # noqa: N812
 from hydro._errors import HydroError
+from hydro._fixed import FixedLevel
 from hydro._forcing import Series, as_rate_grid, as_series, parse_duration, to_seconds
 from hydro._grid import Grid, field_on_grid, grid_from_elevation
 from hydro._loop import KIND_CODE, integrate
@@ -89,6 +90,9 @@ class _Balance:
     storage0_m3: float = 0.0
     # per edge code (first row ... last column): [volume in through its faces, volume out] (m³)
     edge_m3: np.ndarray = field(default_factory=lambda: np.zeros((4, 2)))
+    # fixed-level cells: volume put in / taken out to hold their level (m³)
+    fixed_in_m3: float = 0.0
+    fixed_out_m3: float = 0.0
     # per edge code: volume in through its discharge stretches (m³)
     edge_discharge_m3: np.ndarray = field(default_factory=lambda: np.zeros(4))
 
@@ -101,6 +105,7 @@ class _Forcings:
     loss_grid: np.ndarray | None = None  # (ny, nx) m/s, float64
     inflows: list[_Inflow] = field(default_factory=list)
     stretches: list[_Stretch] = field(default_factory=list)
+    fixed: list[FixedLevel] = field(default_factory=list)
     boundaries: dict[str, _Boundary] = field(
         default_factory=lambda: {e: _Boundary() for e in EDGES}
     )
@@ -376,6 +381,39 @@ class FloodModel:
             b.slope = float(slope)
         self._forcings.boundaries[edge] = b
 
+    def set_fixed_level(self, where: xr.DataArray, level: float | xr.DataArray) -> None:
+        """Hold the water surface of the cells ``where`` at ``level``: a sea or a lagoon
+        (SFINCS's mask value 2, LISFLOOD-FP's fixed-level cells).
+
+        After every step their depth is put back to ``max(level - bed, 0)``; the volume that
+        takes is counted in :attr:`volume_balance` (``fixed_level_in_m3`` / ``_out_m3``). They
+        do not set the time step (see :mod:`hydro._fixed`), so a deep sea costs no more steps
+        than the land beside it, and its bed need not be raised.
+
+        Parameters
+        ----------
+        where : xarray.DataArray (y, x) of bool
+            The cells, on the elevation's grid.
+        level : float or xarray.DataArray
+            Water level (m): a number or a series over ``time``.
+        """
+        self._refuse_after_run("set_fixed_level")
+        if not isinstance(where, xr.DataArray):
+            raise HydroError(
+                f"fixed level: where must be a (y, x) DataArray of bool, got {where!r}"
+            )
+        mask = field_on_grid(where.astype(float), self.grid, "fixed level cells") != 0
+        if not mask.any():
+            raise HydroError("fixed level: no cell selected; where is False everywhere")
+        series = as_series(level, "level", "fixed level", nonnegative=False)
+        cells = np.flatnonzero(mask).astype(np.int64)
+        taken = set()
+        for fx in self._forcings.fixed:
+            taken.update(fx.cells.tolist())
+        if taken.intersection(cells.tolist()):
+            raise HydroError("fixed level: some cells already have a fixed level; give each once")
+        self._forcings.fixed.append(FixedLevel(cells, series))
+
     def _add_stretch(
         self, edge: str, discharge: object, between: tuple[float, float] | None
     ) -> None:
@@ -506,15 +544,19 @@ class FloodModel:
         (net, out through the edges' faces), ``loss_m3``, ``storage_change_m3``,
         ``error_m3 = storage change - (rain + inflow - outflow - loss)`` and
         ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
-        at least 1 µm of water over the domain). Per edge, ``<edge>_in_m3`` and
+        at least 1 µm of water over the domain); ``fixed_level_in_m3`` / ``_out_m3``: what
+        the fixed-level cells (:meth:`set_fixed_level`) took in and gave to hold their level,
+        counted in the error's sum as water from outside. Per edge, ``<edge>_in_m3`` and
         ``<edge>_out_m3`` (``north_in_m3``, ...): what entered (through its faces and its
         discharge stretches) and what left through it.
         """
         b = self._balance
         storage = K.depth_sum(self._h) * self.grid.cell_area
         change = storage - b.storage0_m3
-        error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3)
+        fixed_net = b.fixed_in_m3 - b.fixed_out_m3
+        error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3 + fixed_net)
         gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + float(b.edge_m3[:, 0].sum())
+        gross += b.fixed_in_m3
         # a micrometre over the domain: below that, volumes are round-off of the depths
         gross = max(gross, 1e-6 * self._h.size * self.grid.cell_area)
         out = {
@@ -522,6 +564,8 @@ class FloodModel:
             "inflow_m3": b.inflow_m3,
             "outflow_m3": b.outflow_m3,
             "loss_m3": b.loss_m3,
+            "fixed_level_in_m3": b.fixed_in_m3,
+            "fixed_level_out_m3": b.fixed_out_m3,
             "storage_change_m3": change,
             "error_m3": error,
             "relative_error": error / gross if gross > 0 else 0.0,
@@ -658,6 +702,8 @@ class FloodModel:
             inflow.discharge.resolve(self._start, "inflow discharge")
         for st in f.stretches:
             st.discharge.resolve(self._start, f"{st.edge} boundary discharge")
+        for fx in f.fixed:
+            fx.level.resolve(self._start, "fixed level")
         for edge, b in f.boundaries.items():
             if b.level is not None:
                 b.level.resolve(self._start, f"{edge} boundary level")
