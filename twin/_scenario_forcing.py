@@ -63,6 +63,8 @@ class Forcing:
     # a hot start (depths and fluxes) from a saved hydro.FloodModel; wins over initial_depth
     initial_state: Any = None
     dam_operations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the sea held at a level (hydro's fixed-level cells): (cells, level m)
+    fixed_level: tuple[xr.DataArray, float | xr.DataArray] | None = None
     solver: dict[str, float] = field(default_factory=dict)
 
 
@@ -471,11 +473,27 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
             else b.level_m
         )
         forcing.boundaries.append((b.edge, b.kind, level))
+    level_edges = [(e, v) for e, k, v in forcing.boundaries if k == "level" and v is not None]
+    if scenario.sea_below_m is not None and level_edges:
+        import hydro
+
+        sea = hydro.connected_below(
+            elevation, scenario.sea_below_m, edges=[e for e, _ in level_edges]
+        )
+        forcing.fixed_level = (sea, level_edges[0][1])
     init = scenario.initial
     if init.water_level_m is not None or init.depth_m > 0:
         depth = xr.zeros_like(elevation, dtype=float) + init.depth_m
         if init.water_level_m is not None:
-            depth = depth + (init.water_level_m - elevation).clip(min=0.0)
+            fill = (init.water_level_m - elevation).clip(min=0.0)
+            if level_edges:  # the lagoon and the rivers joined to it, not every hollow
+                import hydro
+
+                body = hydro.connected_below(
+                    elevation, init.water_level_m, edges=[e for e, _ in level_edges]
+                )
+                fill = fill.where(body.values, 0.0)
+            depth = depth + fill
         depth.attrs = {"units": "m"}
         forcing.initial_depth = depth.astype(elevation.dtype)
     return forcing
@@ -496,6 +514,8 @@ def apply_forcing(model: Any, forcing: Forcing) -> None:
             model.set_boundary(edge, kind)
     for edge, q_edge, between in forcing.edge_inflows:
         model.set_boundary(edge, "discharge", discharge=q_edge, between=between)
+    if forcing.fixed_level is not None:
+        model.set_fixed_level(*forcing.fixed_level)
     if forcing.initial_state is not None:
         model.set_initial_state(forcing.initial_state)
     elif forcing.initial_depth is not None:

@@ -316,8 +316,9 @@ class Boundary(_Model):
 
 
 class InitialWater(_Model):
-    """Water at the start: ``water_level_m`` fills every cell whose bed lies below it (a river
-    and lagoon at rest), and/or a uniform ``depth_m`` everywhere."""
+    """Water at the start: ``water_level_m`` fills the cells whose bed lies below it and that
+    connect to a ``level`` edge (a river and lagoon at rest; with no level edge, every such
+    cell), and/or a uniform ``depth_m`` everywhere."""
 
     water_level_m: float | None = None
     depth_m: float = Field(default=0.0, ge=0)
@@ -373,6 +374,8 @@ class Scenario(_Model):
     duration: timedelta
     manning: float | None = Field(default=None, gt=0)
     min_bed_m: float | None = None
+    # the sea: cells below this bed connected to the level edges, held at their level
+    sea_below_m: float | None = None
     loss_mm_h: float = Field(default=0.0, ge=0)
     rain: Rain | None = None
     dams: list[DamOperation] = Field(default_factory=list)

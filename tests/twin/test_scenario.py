@@ -439,3 +439,35 @@ def test_a_river_enters_over_an_edge_stretch() -> None:
 def test_bad_edge_discharge_is_refused(edge: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Scenario.model_validate(_with_edges([edge]))
+
+
+def test_the_sea_is_held_and_initial_water_fills_only_its_body() -> None:
+    from hydro import FloodModel
+
+    city = fake_city()
+    z = city.dem.values.copy()  # bed 0 (west) .. 3.8 m (east)
+    z[:, :3] = -6.0  # a deep sea along the west edge
+    z[:, 3:5] = 0.2  # its shore, under the initial level
+    z[10, 15] = -1.0  # a hollow inland, below that level but cut off from the sea
+    city.dem = city.dem.copy(data=z)
+    s = Scenario.model_validate(
+        {
+            **_with_edges([{"edge": "west", "kind": "level", "level_m": 0.5}]),
+            "sea_below_m": -3.0,
+            "initial": {"water_level_m": 0.5},
+        }
+    )
+    f = build_forcing(s, city)
+    assert f.fixed_level is not None
+    sea, level = f.fixed_level
+    assert level == 0.5 and sea.values[:, :3].all() and int(sea.sum()) == 60
+    assert f.initial_depth is not None
+    depth = f.initial_depth.values
+    assert depth[:, 3:5] == pytest.approx(0.3) and depth[10, 15] == 0.0
+    assert float(f.elevation.min()) == -6.0  # no bed raised
+    model = FloodModel(f.elevation, manning=f.manning, dtype="float64")
+    apply_forcing(model, f)
+    model.run(until=600)
+    b = model.volume_balance
+    assert abs(b["relative_error"]) < 1e-12
+    assert float(model.depth.values[10, 15]) == 0.0
