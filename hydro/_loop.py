@@ -17,6 +17,7 @@ import numpy as np
 from hydro import _kernels as K  # noqa: N812
 from hydro._fixed import FixedCells
 from hydro._grid import edge_cells, edge_faces
+from hydro._structures import weir_faces
 
 if TYPE_CHECKING:
     from hydro.model import FloodModel, _Inflow, _Stretch
@@ -101,6 +102,7 @@ def integrate(
         edge_faces(qx, qy, code)[:] = 0
         edge_faces(qx, qy_b, code)[:] = 0
     stretches = [_StretchViews(model, st, qx, qy_b) for st in f.stretches]
+    weirs = [(w.rows, w.cols, w.is_y, w.crest.astype(dt_), dt_.type(w.coeff)) for w in f.structures]
     open_edges = bool(edges)
     if model._steps == 0 and model._t == 0.0:
         model._balance.storage0_m3 = K.depth_sum(h) * area
@@ -167,6 +169,8 @@ def integrate(
                 K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
         for sv in stretches:
             sv.close_faces()
+        for rows_w, cols_w, is_y_w, crest_w, coeff_w in weirs:
+            weir_faces(h, z, qx, qy_b, rows_w, cols_w, is_y_w, crest_w, coeff_w, thresh)
         # 2. sources and the outflow limiter
         inflow_m3 = 0.0
         for sv in stretches:

@@ -89,10 +89,16 @@ def save_state(model: FloodModel, path: Path) -> None:
             for i, st in enumerate(f.stretches)
         ],
         "fixed": [],
+        "structures": [
+            {"key": f"structure{i}", "crest": float(w.crest[0]), "coeff": w.coeff}
+            for i, w in enumerate(f.structures)
+        ],
         "boundaries": {},
         "rain_grid": None,
         "loss_grid": f.loss_grid is not None,
     }
+    for i, w in enumerate(f.structures):
+        arrays[f"structure{i}.vertices"] = w.vertices
     for i, fx in enumerate(f.fixed):
         arrays[f"fixed{i}.cells"] = fx.cells
         meta["fixed"].append(_put_series(arrays, f"fixed{i}", fx.level))
@@ -185,6 +191,8 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             FixedLevel(arrays[f"{m['key']}.cells"], _get_series(arrays, m))
             for m in meta.get("fixed", [])
         ]
+        for m in meta.get("structures", []):
+            model.add_structure(arrays[f"{m['key']}.vertices"], m["crest"], coeff=m["coeff"])
         for edge, entry in meta["boundaries"].items():
             level = None if entry["level"] is None else _get_series(arrays, entry["level"])
             f.boundaries[edge] = _Boundary(kind=entry["kind"], level=level, slope=entry["slope"])

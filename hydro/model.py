@@ -39,6 +39,7 @@ from hydro._forcing import Series, as_rate_grid, as_series, parse_duration, to_s
 from hydro._grid import Grid, field_on_grid, grid_from_elevation
 from hydro._loop import KIND_CODE, integrate
 from hydro._result import build_result
+from hydro._structures import WEIR_COEFF, Structure, snap_to_faces
 
 __all__ = ["FloodModel"]
 
@@ -106,6 +107,7 @@ class _Forcings:
     inflows: list[_Inflow] = field(default_factory=list)
     stretches: list[_Stretch] = field(default_factory=list)
     fixed: list[FixedLevel] = field(default_factory=list)
+    structures: list[Structure] = field(default_factory=list)
     boundaries: dict[str, _Boundary] = field(
         default_factory=lambda: {e: _Boundary() for e in EDGES}
     )
@@ -413,6 +415,42 @@ class FloodModel:
         if taken.intersection(cells.tolist()):
             raise HydroError("fixed level: some cells already have a fixed level; give each once")
         self._forcings.fixed.append(FixedLevel(cells, series))
+
+    def add_structure(self, line: object, crest_m: float, *, coeff: float = WEIR_COEFF) -> None:
+        """Add a levee, wall or embankment: a line that water crosses only above ``crest_m``.
+
+        The line is snapped to the cell edges nearest to it (a continuous staircase of faces);
+        across those faces water flows only where the higher water surface stands above the
+        crest, as a broad-crested weir ``q = coeff · H^1.5`` per metre of crest with
+        ``H`` = upstream level - crest, reduced by Villemonte's factor when the downstream
+        water stands above the crest (see :mod:`hydro._structures`).
+
+        Parameters
+        ----------
+        line : array-like (n, 2)
+            Vertices ``(x, y)`` (m, the elevation's CRS), n >= 2.
+        crest_m : float
+            Crest level (m). Faces where the ground is at or above it are left as they are.
+        coeff : float
+            Weir coefficient (m^0.5/s); default (2/3)^1.5 · sqrt(g) = 1.70, a broad crest.
+        """
+        try:
+            vertices = np.asarray(line, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise HydroError(f"structure: line must be (x, y) vertices, got {line!r}") from None
+        if vertices.ndim != 2 or vertices.shape[1] != 2 or vertices.shape[0] < 2:
+            raise HydroError(
+                f"structure: line must be at least two (x, y) vertices, got shape {vertices.shape}"
+            )
+        if not np.all(np.isfinite(vertices)):
+            raise HydroError("structure: line vertices must be finite")
+        if not math.isfinite(crest_m):
+            raise HydroError(f"structure: crest_m must be a finite level (m), got {crest_m}")
+        if not (math.isfinite(coeff) and coeff > 0):
+            raise HydroError(f"structure: coeff must be > 0, got {coeff}")
+        rows, cols, is_y = snap_to_faces(self.grid, vertices)
+        crest = np.full(rows.size, float(crest_m))
+        self._forcings.structures.append(Structure(vertices, rows, cols, is_y, crest, float(coeff)))
 
     def _add_stretch(
         self, edge: str, discharge: object, between: tuple[float, float] | None
