@@ -5,6 +5,7 @@ Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or 
 
 from hydro import _env  # noqa: F401  (first: OMP_WAIT_POLICY before numba starts threads)
 from hydro._errors import HydroError
+from hydro._from_lisflood import run_lisflood
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
@@ -22,4 +23,5 @@ __all__ = [
     "hazard_rating",
     "measured_release",
     "release_hydrograph",
+    "run_lisflood",
 ]

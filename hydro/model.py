@@ -239,6 +239,19 @@ class FloodModel:
         self._forcings = _Forcings()
         self._balance = _Balance()
 
+    @classmethod
+    def from_lisflood(cls, path: str | Path, *, dtype: str = "float32") -> FloodModel:
+        """The model a LISFLOOD-FP ``.par`` file describes: its DEM, friction, boundary
+        conditions (``.bci`` / ``.bdy``), start depths, theta and Courant number.
+
+        Options it cannot honour (sub-grid channels among them) are refused by name; see
+        :mod:`hydro._from_lisflood`. :func:`hydro.run_lisflood` also runs it for the file's
+        ``sim_time``.
+        """
+        from hydro._from_lisflood import from_lisflood
+
+        return from_lisflood(cls, path, dtype)
+
     # ----------------------------------------------------------------- inputs
     def _manning_grid(self, manning: object) -> np.ndarray:
         ny, nx = self.grid.shape
