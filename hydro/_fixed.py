@@ -6,6 +6,9 @@ counted as water from (or to) outside the domain. They do not set the time step:
 a fixed cell and an ordinary one has the flow depth of the higher bed (the ordinary cell's, or
 shallower), and between two fixed cells the surface is flat, so the deep water there cannot make
 the explicit update unstable. A deep sea thus costs no more steps than the land next to it.
+Only the faces between a fixed cell and an ordinary one carry flow: inside the held water, and
+between it and the domain's edge, the faces are closed (as SFINCS computes flow only into and
+out of its active cells).
 """
 
 from __future__ import annotations
@@ -52,6 +55,25 @@ class FixedCells:
             np.minimum.at(rows[0], r, c)
             np.maximum.at(rows[1], r, c + 1)
         self.col_lo, self.col_hi = rows
+        # Faces with a fixed cell on both sides, or between a fixed cell and the outside, carry
+        # no flow: the level there is held, so a flux would meet no restoring surface slope
+        # and run on (in deep, smooth water, for hours) between the edge and the fixed cells.
+        held = self.weight == 0
+        fx = np.zeros((ny, nx + 1), bool)
+        fx[:, 1:nx] = held[:, :-1] & held[:, 1:]
+        fx[:, 0] = held[:, 0]
+        fx[:, nx] = held[:, -1]
+        fy = np.zeros((ny + 1, nx), bool)
+        fy[1:ny, :] = held[:-1, :] & held[1:, :]
+        fy[0, :] = held[0, :]
+        fy[ny, :] = held[-1, :]
+        self.faces_x = np.flatnonzero(fx)
+        self.faces_y = np.flatnonzero(fy)
+
+    def close_faces(self, qx: np.ndarray, qy: np.ndarray) -> None:
+        """Zero the new fluxes of the faces inside the held water and on its domain edges."""
+        qx.reshape(-1)[self.faces_x] = 0
+        qy.reshape(-1)[self.faces_y] = 0
 
     def apply(self, t: float, count: bool) -> None:
         """Put the cells back to their level at time ``t``; ``count`` the volume it took."""

@@ -169,6 +169,8 @@ def integrate(
                 K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
         for sv in stretches:
             sv.close_faces()
+        if fixed is not None:
+            fixed.close_faces(qx, qy_b)
         for rows_w, cols_w, is_y_w, crest_w, coeff_w in weirs:
             weir_faces(h, z, qx, qy_b, rows_w, cols_w, is_y_w, crest_w, coeff_w, thresh)
         # 2. sources and the outflow limiter

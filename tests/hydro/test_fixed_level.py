@@ -60,6 +60,21 @@ def test_river_into_a_held_sea_gives_it_the_inflow_at_steady_state(make_dem) -> 
     assert np.abs(wse).max() < 1e-9
 
 
+def test_no_water_runs_round_between_a_level_edge_and_the_held_sea(make_dem) -> None:
+    dem = _coast(make_dem)
+    tide = xr.DataArray([0.0, 0.5, 0.0], coords={"time": [0.0, 3600.0, 7200.0]}, dims="time")
+    model = FloodModel(dem, manning=0.02, dtype="float64")
+    model.set_boundary("east", "level", level=tide)  # the edge beyond the held sea
+    model.set_fixed_level(_sea(dem), tide)
+    model.add_inflow(x=10.0, y=120.0, discharge=1.0)
+    model.run(until=7200)
+    b = model.volume_balance
+    assert b["east_in_m3"] == 0.0 and b["east_out_m3"] == 0.0
+    # what the sea took and gave is the river and the tide on the beach, not a loop through it
+    assert b["fixed_level_out_m3"] < 7200.0 + 0.6 * 30 * 20 * 12 * 20
+    assert abs(b["relative_error"]) < 1e-12
+
+
 def test_sea_at_rest_stays_at_rest_and_a_tide_comes_in(make_dem) -> None:
     dem = _coast(make_dem)
     dem[:, 25:30] = -0.5  # a creek below the sea level along the shore
