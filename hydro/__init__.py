@@ -6,6 +6,7 @@ Pure and deterministic; xarray in, xarray out. Never imports geopandas, twin or 
 from hydro import _env  # noqa: F401  (first: OMP_WAIT_POLICY before numba starts threads)
 from hydro._errors import HydroError
 from hydro._from_lisflood import run_lisflood
+from hydro._infiltration import per_class
 from hydro.accessor import FloodAccessor, Gauge
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
@@ -22,6 +23,7 @@ __all__ = [
     "hazard_class",
     "hazard_rating",
     "measured_release",
+    "per_class",
     "release_hydrograph",
     "run_lisflood",
 ]

@@ -85,6 +85,8 @@ def integrate(
     rain_grids = rg.grids.astype(dt_) if rg is not None else None
     loss_grid = f.loss_grid.astype(dt_) if f.loss_grid is not None else empty
     loss_scalar = dt_.type(sum(x.at(0.0) for x in f.loss))
+    infiltration = f.infiltration  # a loss grid of its own each step (with the others in it)
+    loss_base = f.loss_grid
     in_rows = np.array([i.row for i in f.inflows], np.int64)
     in_cols = np.array([i.col for i in f.inflows], np.int64)
     in_depth = np.zeros(len(f.inflows))
@@ -183,6 +185,13 @@ def integrate(
             in_depth[k] = q * dt / area
         if in_rows.size:
             K.add_inflows(h, in_rows, in_cols, in_depth, c)
+        if infiltration is not None:
+            # this step's rain as the source pass will add it: the grid, else the number
+            rain_now = (1.0 - w) * rain0 + w * rain1 if rain0.size else float(rain_scalar)
+            rate = infiltration.loss_rate(rain_now, h, dt) + float(loss_scalar)
+            if loss_base is not None:
+                rate += loss_base
+            loss_grid = rate.astype(dt_)
         K.source_step(
             h, qx, qy_b, s, rain0, rain1, dt_.type(w), rain_scalar, loss_grid,
             loss_scalar, row_rain, row_loss, lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
@@ -233,7 +242,8 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
     f = model._forcings
     lo = np.full(ny, nx, np.int64)
     hi = np.zeros(ny, np.int64)
-    if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
+    everywhere = any(np.any(r.values != 0) for r in f.rain) or f.infiltration is not None
+    if everywhere or any(np.any(x.values != 0) for x in f.loss):
         lo[:] = 0
         hi[:] = nx
         return lo, hi

@@ -15,6 +15,7 @@ import xarray as xr
 from hydro._errors import HydroError
 from hydro._fixed import FixedLevel
 from hydro._forcing import Series
+from hydro._infiltration import CurveNumber, GreenAmpt
 
 if TYPE_CHECKING:
     from hydro.model import FloodModel
@@ -97,6 +98,10 @@ def save_state(model: FloodModel, path: Path) -> None:
         "rain_grid": None,
         "loss_grid": f.loss_grid is not None,
     }
+    if f.infiltration is not None:
+        meta["infiltration"] = type(f.infiltration).__name__
+        for name, value in vars(f.infiltration).items():
+            arrays[f"infiltration.{name}"] = value
     for i, w in enumerate(f.structures):
         arrays[f"structure{i}.vertices"] = w.vertices
     for i, fx in enumerate(f.fixed):
@@ -191,6 +196,17 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             FixedLevel(arrays[f"{m['key']}.cells"], _get_series(arrays, m))
             for m in meta.get("fixed", [])
         ]
+        kind = meta.get("infiltration")
+        if kind is not None:
+            infil: CurveNumber | GreenAmpt = (
+                CurveNumber.__new__(CurveNumber)
+                if kind == "CurveNumber"
+                else GreenAmpt.__new__(GreenAmpt)
+            )
+            for key in arrays.files:
+                if key.startswith("infiltration."):
+                    setattr(infil, key.split(".", 1)[1], arrays[key])
+            f.infiltration = infil
         for m in meta.get("structures", []):
             model.add_structure(arrays[f"{m['key']}.vertices"], m["crest"], coeff=m["coeff"])
         for edge, entry in meta["boundaries"].items():

@@ -37,6 +37,7 @@ from hydro._errors import HydroError
 from hydro._fixed import FixedLevel
 from hydro._forcing import Series, as_rate_grid, as_series, parse_duration, to_seconds
 from hydro._grid import Grid, field_on_grid, grid_from_elevation
+from hydro._infiltration import CurveNumber, GreenAmpt
 from hydro._loop import KIND_CODE, integrate
 from hydro._result import build_result
 from hydro._structures import WEIR_COEFF, Structure, snap_to_faces
@@ -108,6 +109,7 @@ class _Forcings:
     stretches: list[_Stretch] = field(default_factory=list)
     fixed: list[FixedLevel] = field(default_factory=list)
     structures: list[Structure] = field(default_factory=list)
+    infiltration: CurveNumber | GreenAmpt | None = None
     boundaries: dict[str, _Boundary] = field(
         default_factory=lambda: {e: _Boundary() for e in EDGES}
     )
@@ -308,6 +310,58 @@ class FloodModel:
         grid = got[1][0]
         lg = self._forcings.loss_grid
         self._forcings.loss_grid = grid if lg is None else lg + grid
+
+    def _param_grid(self, value: float | xr.DataArray, what: str) -> np.ndarray:
+        if isinstance(value, xr.DataArray):
+            return field_on_grid(value, self.grid, what)
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            return np.full(self.grid.shape, float(value))
+        raise HydroError(f"{what}: expected a number or a (y, x) DataArray, got {value!r}")
+
+    def _set_infiltration(self, model: CurveNumber | GreenAmpt) -> None:
+        self._refuse_after_run("infiltration")
+        if self._forcings.infiltration is not None:
+            raise HydroError("infiltration: one method per model (Curve Number or Green-Ampt)")
+        self._forcings.infiltration = model
+
+    def add_infiltration_scs(
+        self, curve_number: float | xr.DataArray, *, ia_ratio: float = 0.2
+    ) -> None:
+        """Infiltrate rain by the SCS Curve Number method (see :mod:`hydro._infiltration`).
+
+        Parameters
+        ----------
+        curve_number : float or xarray.DataArray (y, x)
+            CN (0 < CN <= 100) per cell, on the elevation's grid; :func:`hydro.per_class`
+            makes one from a land-use grid.
+        ia_ratio : float
+            Initial abstraction as a fraction of the retention S (0.2, NRCS; 0.05 is also used).
+        """
+        cn = self._param_grid(curve_number, "curve number")
+        self._set_infiltration(CurveNumber(cn, float(ia_ratio)))
+
+    def add_infiltration_green_ampt(
+        self,
+        ksat_mm_h: float | xr.DataArray,
+        suction_mm: float | xr.DataArray,
+        moisture_deficit: float | xr.DataArray,
+        *,
+        initial_mm: float = 1.0,
+    ) -> None:
+        """Infiltrate ponded water by Green-Ampt (see :mod:`hydro._infiltration`).
+
+        Parameters
+        ----------
+        ksat_mm_h, suction_mm, moisture_deficit : float or xarray.DataArray (y, x)
+            Saturated conductivity (mm/h), wetting-front suction (mm) and moisture deficit
+            (-, porosity minus initial water content) per cell (:func:`hydro.per_class`).
+        initial_mm : float
+            Depth taken as already infiltrated at the start (> 0; keeps ``f`` finite).
+        """
+        ks = self._param_grid(ksat_mm_h, "green-ampt ksat") * (1e-3 / 3600.0)
+        psi = self._param_grid(suction_mm, "green-ampt suction") * 1e-3
+        deficit = self._param_grid(moisture_deficit, "green-ampt moisture deficit")
+        self._set_infiltration(GreenAmpt(ks, psi, deficit, float(initial_mm) * 1e-3))
 
     def add_inflow(self, *, x: float, y: float, discharge: float | xr.DataArray) -> None:
         """Add a point inflow (a river entering the domain, a dam release).
