@@ -8,6 +8,7 @@ from hydro._errors import HydroError
 from hydro._from_lisflood import run_lisflood
 from hydro._infiltration import per_class
 from hydro.accessor import FloodAccessor, Gauge
+from hydro.conditioning import fill_pits
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
 from hydro.reservoir import Reservoir, measured_release, release_hydrograph
@@ -20,6 +21,7 @@ __all__ = [
     "HydroError",
     "Reservoir",
     "connected_below",
+    "fill_pits",
     "hazard_class",
     "hazard_rating",
     "measured_release",
