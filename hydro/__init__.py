@@ -8,11 +8,15 @@ from hydro import (  # noqa: F401  (before the kernels)
     _env,  # OMP_WAIT_POLICY before numba starts threads
 )
 from hydro._errors import HydroError
+from hydro._from_lisflood import run_lisflood
+from hydro._infiltration import per_class
 from hydro.accessor import FloodAccessor, Gauge
+from hydro.conditioning import fill_pits
 from hydro.hazard import hazard_class, hazard_rating
 from hydro.model import FloodModel
 from hydro.reservoir import Reservoir, measured_release, release_hydrograph
 from hydro.runoff import gr4h_runoff, scs_runoff
+from hydro.water import connected_below
 
 __all__ = [
     "FloodAccessor",
@@ -20,10 +24,14 @@ __all__ = [
     "Gauge",
     "HydroError",
     "Reservoir",
+    "connected_below",
+    "fill_pits",
     "gr4h_runoff",
     "hazard_class",
     "hazard_rating",
     "measured_release",
+    "per_class",
     "release_hydrograph",
+    "run_lisflood",
     "scs_runoff",
 ]

@@ -8,8 +8,9 @@ import numpy as np
 import xarray as xr
 
 from hydro._errors import HydroError
+from hydro._kernels import EDGE_FIRST_COL, EDGE_FIRST_ROW, EDGE_LAST_COL, EDGE_LAST_ROW
 
-__all__ = ["Grid", "field_on_grid", "grid_from_elevation"]
+__all__ = ["Grid", "edge_cells", "edge_faces", "field_on_grid", "grid_from_elevation"]
 
 _RTOL = 1e-6
 
@@ -25,7 +26,8 @@ class Grid:
     dx : float
         Cell size (m), positive.
     edge_index : dict
-        Edge name -> 0 (first row), 1 (last row), 2 (first column), 3 (last column).
+        Edge name -> ``EDGE_FIRST_ROW``, ``EDGE_LAST_ROW``, ``EDGE_FIRST_COL`` or
+        ``EDGE_LAST_COL`` (:mod:`hydro._kernels`; 0..3).
     """
 
     x: np.ndarray
@@ -50,6 +52,26 @@ class Grid:
         if 0 <= row < self.y.size and 0 <= col < self.x.size:
             return row, col
         return None
+
+    def along(self, edge: str) -> np.ndarray:
+        """Coordinates (m) of the cells along ``edge``: x for north/south, y for west/east."""
+        return self.y if self.edge_index[edge] >= EDGE_FIRST_COL else self.x
+
+
+def edge_cells(cells: np.ndarray, code: int) -> np.ndarray:
+    """The view of a (ny, nx) cell array along the edge ``code`` (first row ... last column)."""
+    if code == EDGE_FIRST_ROW:
+        return cells[0, :]
+    if code == EDGE_LAST_ROW:
+        return cells[-1, :]
+    if code == EDGE_FIRST_COL:
+        return cells[:, 0]
+    return cells[:, -1]
+
+
+def edge_faces(qx: np.ndarray, qy: np.ndarray, code: int) -> np.ndarray:
+    """The view of the face fluxes on the edge ``code``: a row of ``qy`` or a column of ``qx``."""
+    return edge_cells(qy if code <= EDGE_LAST_ROW else qx, code)
 
 
 def _regular_step(coord: np.ndarray, name: str, problems: list[str]) -> float:
@@ -114,11 +136,13 @@ def grid_from_elevation(elevation: object) -> tuple[Grid, np.ndarray]:
         )
     if problems:
         raise HydroError("invalid elevation: " + "; ".join(problems))
+    first_row_north = dy < 0
+    first_col_west = dx > 0
     edge_index = {
-        "north": 0 if dy < 0 else 1,
-        "south": 1 if dy < 0 else 0,
-        "west": 2 if dx > 0 else 3,
-        "east": 3 if dx > 0 else 2,
+        "north": EDGE_FIRST_ROW if first_row_north else EDGE_LAST_ROW,
+        "south": EDGE_LAST_ROW if first_row_north else EDGE_FIRST_ROW,
+        "west": EDGE_FIRST_COL if first_col_west else EDGE_LAST_COL,
+        "east": EDGE_LAST_COL if first_col_west else EDGE_FIRST_COL,
     }
     return Grid(x=x, y=y, dx=abs(dx), edge_index=edge_index), z
 

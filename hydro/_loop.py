@@ -15,9 +15,12 @@ import numba
 import numpy as np
 
 from hydro import _kernels as K  # noqa: N812
+from hydro._fixed import FixedCells
+from hydro._grid import edge_cells, edge_faces
+from hydro._structures import weir_faces
 
 if TYPE_CHECKING:
-    from hydro.model import FloodModel, _Inflow
+    from hydro.model import FloodModel, _Inflow, _Stretch
 
 __all__ = ["GRAVITY", "KIND_CODE", "integrate", "source_columns"]
 
@@ -50,9 +53,14 @@ def integrate(
     scratch = np.zeros((bounds.size - 1, 4, nx + 1), dt_)
     edge = np.zeros((bounds.size - 1, 2, nx + 1), dt_)
     fric2d = model.friction == "2d"
+    fixed = FixedCells(model) if f.fixed else None
+    if fixed is not None and model._steps == 0 and model._t == 0.0:
+        fixed.apply(0.0, count=False)  # part of the initial storage
     ext_lo = np.empty(ny, np.int64)
     ext_hi = np.empty(ny, np.int64)
     K.wet_extent(h, dt_.type(model.flow_depth), ext_lo, ext_hi)
+    if fixed is not None:
+        fixed.widen(ext_lo, ext_hi)
     lo = ext_lo.copy()
     hi = ext_hi.copy()
     row_rain = np.zeros(ny)
@@ -77,6 +85,8 @@ def integrate(
     rain_grids = rg.grids.astype(dt_) if rg is not None else None
     loss_grid = f.loss_grid.astype(dt_) if f.loss_grid is not None else empty
     loss_scalar = dt_.type(sum(x.at(0.0) for x in f.loss))
+    infiltration = f.infiltration  # a loss grid of its own each step (with the others in it)
+    loss_base = f.loss_grid
     in_rows = np.array([i.row for i in f.inflows], np.int64)
     in_cols = np.array([i.col for i in f.inflows], np.int64)
     in_depth = np.zeros(len(f.inflows))
@@ -91,19 +101,14 @@ def integrate(
     closed = [model.grid.edge_index[n] for n, b in f.boundaries.items() if b.kind == "closed"]
     # Closed edges stay at zero flux: set once (the kernels never write edge faces).
     for code in closed:
-        if code == 0:
-            qy[0, :] = 0
-            qy_b[0, :] = 0
-        elif code == 1:
-            qy[ny, :] = 0
-            qy_b[ny, :] = 0
-        elif code == 2:
-            qx[:, 0] = 0
-        else:
-            qx[:, nx] = 0
+        edge_faces(qx, qy, code)[:] = 0
+        edge_faces(qx, qy_b, code)[:] = 0
+    stretches = [_StretchViews(model, st, qx, qy_b) for st in f.stretches]
+    weirs = [(w.rows, w.cols, w.is_y, w.crest.astype(dt_), dt_.type(w.coeff)) for w in f.structures]
+    open_edges = bool(edges)
     if model._steps == 0 and model._t == 0.0:
         model._balance.storage0_m3 = K.depth_sum(h) * area
-    hmax = float(h.max())
+    hmax = float(h.max()) if fixed is None else fixed.max_depth(h)
     courant = model.courant
     thresh = dt_.type(model.flow_depth)
     t = model._t
@@ -164,14 +169,29 @@ def integrate(
                 K.boundary_flux(h, z, n2, qy, qy_b, code, kind, level, b.slope, c)
             else:
                 K.boundary_flux(h, z, n2, qx, qx, code, kind, level, b.slope, c)
+        for sv in stretches:
+            sv.close_faces()
+        if fixed is not None:
+            fixed.close_faces(qx, qy_b)
+        for rows_w, cols_w, is_y_w, crest_w, coeff_w in weirs:
+            weir_faces(h, z, qx, qy_b, rows_w, cols_w, is_y_w, crest_w, coeff_w, thresh)
         # 2. sources and the outflow limiter
         inflow_m3 = 0.0
+        for sv in stretches:
+            inflow_m3 += sv.add(tm, dt, area, thresh)
         for k, inflow in enumerate(f.inflows):
             q = inflow.discharge.at(tm)
             inflow_m3 += q * dt
             in_depth[k] = q * dt / area
         if in_rows.size:
             K.add_inflows(h, in_rows, in_cols, in_depth, c)
+        if infiltration is not None:
+            # this step's rain as the source pass will add it: the grid, else the number
+            rain_now = (1.0 - w) * rain0 + w * rain1 if rain0.size else float(rain_scalar)
+            rate = infiltration.loss_rate(rain_now, h, dt) + float(loss_scalar)
+            if loss_base is not None:
+                rate += loss_base
+            loss_grid = rate.astype(dt_)
         K.source_step(
             h, qx, qy_b, s, rain0, rain1, dt_.type(w), rain_scalar, loss_grid,
             loss_scalar, row_rain, row_loss, lo, hi, src_lo, src_hi, cr_lo, cr_hi, c,
@@ -184,6 +204,12 @@ def integrate(
         )  # fmt: skip
         steps += 1
         hmax = float(row_hmax.max().view(dt_))
+        if fixed is not None:
+            fixed.apply(t_end, count=True)
+            fixed.widen(ext_lo, ext_hi)
+            fixed.widen(lo, hi)
+            hmax_all, hmax = hmax, fixed.max_depth(h)
+            hmax = hmax if math.isfinite(hmax_all) else hmax_all
         if not (math.isfinite(float(row_hsum.sum())) and hmax <= model.max_depth):
             model._t = t_end
             model._steps += steps
@@ -193,6 +219,8 @@ def integrate(
         bal.loss_m3 += float(row_loss.sum()) * area
         bal.inflow_m3 += inflow_m3
         bal.outflow_m3 += float(row_out.sum()) * dx
+        if open_edges:
+            K.edge_exchange(qx, qy, dt * dx, bal.edge_m3)
         t = t_end
         model._t = t
         if landing:
@@ -214,7 +242,8 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
     f = model._forcings
     lo = np.full(ny, nx, np.int64)
     hi = np.zeros(ny, np.int64)
-    if any(np.any(r.values != 0) for r in f.rain) or any(np.any(x.values != 0) for x in f.loss):
+    everywhere = any(np.any(r.values != 0) for r in f.rain) or f.infiltration is not None
+    if everywhere or any(np.any(x.values != 0) for x in f.loss):
         lo[:] = 0
         hi[:] = nx
         return lo, hi
@@ -225,6 +254,10 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
         wet |= f.loss_grid != 0
     for q in inflows:
         wet[q.row, q.col] = True
+    for st in f.stretches:
+        edge_cells(wet, model.grid.edge_index[st.edge])[st.cells] = True
+    for fx in f.fixed:
+        wet.reshape(-1)[fx.cells] = True
     for name, b in f.boundaries.items():
         if b.kind != "closed":
             code = model.grid.edge_index[name]
@@ -240,3 +273,41 @@ def source_columns(model: FloodModel, inflows: list[_Inflow]) -> tuple[np.ndarra
     lo[rows] = np.argmax(wet[rows], axis=1)
     hi[rows] = nx - np.argmax(wet[rows][:, ::-1], axis=1)
     return lo, hi
+
+
+class _StretchViews:
+    """A discharge stretch bound to the model's arrays: its cells' depths, beds and faces."""
+
+    def __init__(self, model: FloodModel, st: _Stretch, qx: np.ndarray, qy_b: np.ndarray) -> None:
+        self.code = model.grid.edge_index[st.edge]
+        self.cells = st.cells
+        self.discharge = st.discharge
+        self.h = edge_cells(model._h, self.code)
+        self.z = edge_cells(model._z, self.code)
+        self.faces = edge_faces(qx, qy_b, self.code)
+        self.balance = model._balance.edge_discharge_m3
+
+    def close_faces(self) -> None:
+        """No water leaves through the stretch's own faces (the river comes in there)."""
+        self.faces[self.cells] = 0
+
+    def add(self, t: float, dt: float, area: float, thresh: float) -> float:
+        """Add the discharge at time ``t`` over ``dt`` to the stretch's cells; its volume (m³).
+
+        The water goes to the wet cells in proportion to ``h^(5/3)`` (the conveyance of a
+        wide section at one slope and roughness), or to the lowest water surface while the
+        stretch is dry.
+        """
+        volume = self.discharge.at(t) * dt
+        if volume == 0.0:
+            return 0.0
+        h = self.h[self.cells].astype(np.float64)
+        weight = np.where(h >= thresh, h, 0.0) ** (5.0 / 3.0)
+        total = weight.sum()
+        if not total > 0.0:
+            weight[:] = 0.0
+            weight[np.argmin(self.z[self.cells] + h)] = 1.0
+            total = 1.0
+        self.h[self.cells] += (weight * (volume / (area * total))).astype(self.h.dtype)
+        self.balance[self.code] += volume
+        return volume

@@ -13,7 +13,9 @@ import numpy as np
 import xarray as xr
 
 from hydro._errors import HydroError
+from hydro._fixed import FixedLevel
 from hydro._forcing import Series
+from hydro._infiltration import CurveNumber, GreenAmpt
 
 if TYPE_CHECKING:
     from hydro.model import FloodModel
@@ -68,17 +70,43 @@ def save_state(model: FloodModel, path: Path) -> None:
         "start": None if model._start is None else str(model._start),
         "crs": None if elev.rio.crs is None else elev.rio.crs.to_wkt(),
         "elevation_attrs": {k: v for k, v in elev.attrs.items() if isinstance(v, (str, int))},
-        "balance": vars(model._balance),
+        "balance": {
+            k: v.tolist() if isinstance(v, np.ndarray) else v
+            for k, v in vars(model._balance).items()
+        },
         "rain": [_put_series(arrays, f"rain{i}", s) for i, s in enumerate(f.rain)],
         "loss": [_put_series(arrays, f"loss{i}", s) for i, s in enumerate(f.loss)],
         "inflows": [
             {"x": q.x, "y": q.y, **_put_series(arrays, f"inflow{i}", q.discharge)}
             for i, q in enumerate(f.inflows)
         ],
+        "stretches": [
+            {
+                "edge": st.edge,
+                "start": st.start,
+                "end": st.end,
+                **_put_series(arrays, f"stretch{i}", st.discharge),
+            }
+            for i, st in enumerate(f.stretches)
+        ],
+        "fixed": [],
+        "structures": [
+            {"key": f"structure{i}", "crest": float(w.crest[0]), "coeff": w.coeff}
+            for i, w in enumerate(f.structures)
+        ],
         "boundaries": {},
         "rain_grid": None,
         "loss_grid": f.loss_grid is not None,
     }
+    if f.infiltration is not None:
+        meta["infiltration"] = type(f.infiltration).__name__
+        for name, value in vars(f.infiltration).items():
+            arrays[f"infiltration.{name}"] = value
+    for i, w in enumerate(f.structures):
+        arrays[f"structure{i}.vertices"] = w.vertices
+    for i, fx in enumerate(f.fixed):
+        arrays[f"fixed{i}.cells"] = fx.cells
+        meta["fixed"].append(_put_series(arrays, f"fixed{i}", fx.level))
     for edge, b in f.boundaries.items():
         entry: dict[str, Any] = {"kind": b.kind, "slope": b.slope, "level": None}
         if b.level is not None:
@@ -150,7 +178,7 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
         model._steps = int(meta["steps"])
         model._start = None if meta["start"] is None else np.datetime64(meta["start"], "ns")
         for k, v in meta["balance"].items():
-            setattr(model._balance, k, float(v))
+            setattr(model._balance, k, np.array(v) if isinstance(v, list) else float(v))
         f = model._forcings
         f.rain = [_get_series(arrays, m) for m in meta["rain"]]
         f.loss = [_get_series(arrays, m) for m in meta["loss"]]
@@ -159,6 +187,28 @@ def load_state(cls: type[FloodModel], path: Path) -> FloodModel:
             cell = model.grid.cell_of(m["x"], m["y"])
             assert cell is not None
             f.inflows.append(_Inflow(m["x"], m["y"], cell[0], cell[1], _get_series(arrays, m)))
+        f.stretches = []
+        for m in meta.get("stretches", []):
+            # the same call as the saved model's, so the same cells
+            model._add_stretch(m["edge"], 0.0, (m["start"], m["end"]))
+            f.stretches[-1].discharge = _get_series(arrays, m)
+        f.fixed = [
+            FixedLevel(arrays[f"{m['key']}.cells"], _get_series(arrays, m))
+            for m in meta.get("fixed", [])
+        ]
+        kind = meta.get("infiltration")
+        if kind is not None:
+            infil: CurveNumber | GreenAmpt = (
+                CurveNumber.__new__(CurveNumber)
+                if kind == "CurveNumber"
+                else GreenAmpt.__new__(GreenAmpt)
+            )
+            for key in arrays.files:
+                if key.startswith("infiltration."):
+                    setattr(infil, key.split(".", 1)[1], arrays[key])
+            f.infiltration = infil
+        for m in meta.get("structures", []):
+            model.add_structure(arrays[f"{m['key']}.vertices"], m["crest"], coeff=m["coeff"])
         for edge, entry in meta["boundaries"].items():
             level = None if entry["level"] is None else _get_series(arrays, entry["level"])
             f.boundaries[edge] = _Boundary(kind=entry["kind"], level=level, slope=entry["slope"])

@@ -34,16 +34,19 @@ import xarray as xr
 
 from hydro import _kernels as K  # noqa: N812
 from hydro._errors import HydroError
+from hydro._fixed import FixedLevel
 from hydro._forcing import Series, as_rate_grid, as_series, parse_duration, to_seconds
 from hydro._grid import Grid, field_on_grid, grid_from_elevation
+from hydro._infiltration import CurveNumber, GreenAmpt
 from hydro._loop import KIND_CODE, integrate
 from hydro._result import build_result
+from hydro._structures import WEIR_COEFF, Structure, snap_to_faces
 
 __all__ = ["FloodModel"]
 
 _SMALL_GRID = 32_768
 EDGES = ("north", "south", "west", "east")
-BoundaryKind = Literal["closed", "free", "level"]
+BoundaryKind = Literal["closed", "free", "level", "discharge"]
 
 
 @dataclass
@@ -63,6 +66,17 @@ class _Inflow:
 
 
 @dataclass
+class _Stretch:
+    """A discharge boundary: ``discharge`` enters through the cells ``cells`` along ``edge``."""
+
+    edge: str
+    start: float
+    end: float
+    cells: np.ndarray  # int64 indices along the edge
+    discharge: Series
+
+
+@dataclass
 class _RainGrid:
     times: np.ndarray | None
     grids: np.ndarray  # (nt, ny, nx) m/s, float64
@@ -76,6 +90,13 @@ class _Balance:
     outflow_m3: float = 0.0
     loss_m3: float = 0.0
     storage0_m3: float = 0.0
+    # per edge code (first row ... last column): [volume in through its faces, volume out] (m³)
+    edge_m3: np.ndarray = field(default_factory=lambda: np.zeros((4, 2)))
+    # fixed-level cells: volume put in / taken out to hold their level (m³)
+    fixed_in_m3: float = 0.0
+    fixed_out_m3: float = 0.0
+    # per edge code: volume in through its discharge stretches (m³)
+    edge_discharge_m3: np.ndarray = field(default_factory=lambda: np.zeros(4))
 
 
 @dataclass
@@ -85,6 +106,10 @@ class _Forcings:
     loss: list[Series] = field(default_factory=list)
     loss_grid: np.ndarray | None = None  # (ny, nx) m/s, float64
     inflows: list[_Inflow] = field(default_factory=list)
+    stretches: list[_Stretch] = field(default_factory=list)
+    fixed: list[FixedLevel] = field(default_factory=list)
+    structures: list[Structure] = field(default_factory=list)
+    infiltration: CurveNumber | GreenAmpt | None = None
     boundaries: dict[str, _Boundary] = field(
         default_factory=lambda: {e: _Boundary() for e in EDGES}
     )
@@ -216,6 +241,19 @@ class FloodModel:
         self._forcings = _Forcings()
         self._balance = _Balance()
 
+    @classmethod
+    def from_lisflood(cls, path: str | Path, *, dtype: str = "float32") -> FloodModel:
+        """The model a LISFLOOD-FP ``.par`` file describes: its DEM, friction, boundary
+        conditions (``.bci`` / ``.bdy``), start depths, theta and Courant number.
+
+        Options it cannot honour (sub-grid channels among them) are refused by name; see
+        :mod:`hydro._from_lisflood`. :func:`hydro.run_lisflood` also runs it for the file's
+        ``sim_time``.
+        """
+        from hydro._from_lisflood import from_lisflood
+
+        return from_lisflood(cls, path, dtype)
+
     # ----------------------------------------------------------------- inputs
     def _manning_grid(self, manning: object) -> np.ndarray:
         ny, nx = self.grid.shape
@@ -273,6 +311,58 @@ class FloodModel:
         lg = self._forcings.loss_grid
         self._forcings.loss_grid = grid if lg is None else lg + grid
 
+    def _param_grid(self, value: float | xr.DataArray, what: str) -> np.ndarray:
+        if isinstance(value, xr.DataArray):
+            return field_on_grid(value, self.grid, what)
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            return np.full(self.grid.shape, float(value))
+        raise HydroError(f"{what}: expected a number or a (y, x) DataArray, got {value!r}")
+
+    def _set_infiltration(self, model: CurveNumber | GreenAmpt) -> None:
+        self._refuse_after_run("infiltration")
+        if self._forcings.infiltration is not None:
+            raise HydroError("infiltration: one method per model (Curve Number or Green-Ampt)")
+        self._forcings.infiltration = model
+
+    def add_infiltration_scs(
+        self, curve_number: float | xr.DataArray, *, ia_ratio: float = 0.2
+    ) -> None:
+        """Infiltrate rain by the SCS Curve Number method (see :mod:`hydro._infiltration`).
+
+        Parameters
+        ----------
+        curve_number : float or xarray.DataArray (y, x)
+            CN (0 < CN <= 100) per cell, on the elevation's grid; :func:`hydro.per_class`
+            makes one from a land-use grid.
+        ia_ratio : float
+            Initial abstraction as a fraction of the retention S (0.2, NRCS; 0.05 is also used).
+        """
+        cn = self._param_grid(curve_number, "curve number")
+        self._set_infiltration(CurveNumber(cn, float(ia_ratio)))
+
+    def add_infiltration_green_ampt(
+        self,
+        ksat_mm_h: float | xr.DataArray,
+        suction_mm: float | xr.DataArray,
+        moisture_deficit: float | xr.DataArray,
+        *,
+        initial_mm: float = 1.0,
+    ) -> None:
+        """Infiltrate ponded water by Green-Ampt (see :mod:`hydro._infiltration`).
+
+        Parameters
+        ----------
+        ksat_mm_h, suction_mm, moisture_deficit : float or xarray.DataArray (y, x)
+            Saturated conductivity (mm/h), wetting-front suction (mm) and moisture deficit
+            (-, porosity minus initial water content) per cell (:func:`hydro.per_class`).
+        initial_mm : float
+            Depth taken as already infiltrated at the start (> 0; keeps ``f`` finite).
+        """
+        ks = self._param_grid(ksat_mm_h, "green-ampt ksat") * (1e-3 / 3600.0)
+        psi = self._param_grid(suction_mm, "green-ampt suction") * 1e-3
+        deficit = self._param_grid(moisture_deficit, "green-ampt moisture deficit")
+        self._set_infiltration(GreenAmpt(ks, psi, deficit, float(initial_mm) * 1e-3))
+
     def add_inflow(self, *, x: float, y: float, discharge: float | xr.DataArray) -> None:
         """Add a point inflow (a river entering the domain, a dam release).
 
@@ -300,26 +390,48 @@ class FloodModel:
         *,
         level: float | xr.DataArray | None = None,
         slope: float | None = None,
+        discharge: float | xr.DataArray | None = None,
+        between: tuple[float, float] | None = None,
     ) -> None:
-        """Set the condition on one edge of the domain.
+        """Set the condition on one edge of the domain, or add a river entering through it.
 
         Parameters
         ----------
         edge : {"north", "south", "west", "east"}
-        kind : {"closed", "free", "level"}
+        kind : {"closed", "free", "level", "discharge"}
             "closed": a wall (the default). "free": outflow at normal depth driven by
             ``slope``, or where it is not given by the local bed (or water-surface) slope
             towards the edge; water never enters. "level": the water level outside is
             ``level`` (m, a number or a series over ``time``); water flows in or out.
+            "discharge": a river entering over the stretch ``between`` of the edge
+            (LISFLOOD-FP's ``QFIX``/``QVAR`` on an edge): ``discharge`` is spread over the
+            stretch's wet cells in proportion to their conveyance ``h^(5/3)`` (into its lowest
+            cell while it is dry), and its faces let no water out. Each call adds a stretch;
+            the rest of the edge keeps its own kind (closed unless set).
         level : float or xarray.DataArray, optional
             Water level (m) for "level"; must not lie below the lowest bed along the edge.
         slope : float, optional
             Friction slope (m/m, >= 0) for "free".
+        discharge : float or xarray.DataArray, optional
+            Total discharge (m³/s, >= 0, a number or a series over ``time``) for "discharge".
+        between : (float, float), optional
+            For "discharge": the stretch along the edge (x for north/south, y for west/east,
+            m) whose cell centres take the water; default the whole edge. A stretch narrower
+            than a cell takes the cell holding its middle.
         """
         if edge not in EDGES:
             raise HydroError(f"edge must be one of {EDGES}, got {edge!r}")
-        if kind not in KIND_CODE:
-            raise HydroError(f"boundary kind must be one of {tuple(KIND_CODE)}, got {kind!r}")
+        if kind != "discharge" and kind not in KIND_CODE:
+            kinds = (*KIND_CODE, "discharge")
+            raise HydroError(f"boundary kind must be one of {kinds}, got {kind!r}")
+        only = {"level": level, "slope": slope, "discharge": discharge, "between": between}
+        allowed = {"level": ("level",), "free": ("slope",), "discharge": ("discharge", "between")}
+        for name, value in only.items():
+            if value is not None and name not in allowed.get(kind, ()):
+                raise HydroError(f"{edge} boundary: {name}= does not apply to kind {kind!r}")
+        if kind == "discharge":
+            self._add_stretch(edge, discharge, between)
+            return
         b = _Boundary(kind=kind)
         if kind == "level":
             if level is None:
@@ -332,15 +444,111 @@ class FloodModel:
                     f"along that edge ({bed.min():g} m); give a level at or above the bed "
                     "(a dry edge is 'closed' or 'free')"
                 )
-        elif level is not None:
-            raise HydroError(f"{edge} boundary: level= only applies to kind 'level'")
         if kind == "free" and slope is not None:
             if not (np.isfinite(slope) and slope >= 0):
                 raise HydroError(f"{edge} boundary: slope must be a number >= 0, got {slope}")
             b.slope = float(slope)
-        elif slope is not None:
-            raise HydroError(f"{edge} boundary: slope= only applies to kind 'free'")
         self._forcings.boundaries[edge] = b
+
+    def set_fixed_level(self, where: xr.DataArray, level: float | xr.DataArray) -> None:
+        """Hold the water surface of the cells ``where`` at ``level``: a sea or a lagoon
+        (SFINCS's mask value 2, LISFLOOD-FP's fixed-level cells).
+
+        After every step their depth is put back to ``max(level - bed, 0)``; the volume that
+        takes is counted in :attr:`volume_balance` (``fixed_level_in_m3`` / ``_out_m3``). They
+        do not set the time step (see :mod:`hydro._fixed`), so a deep sea costs no more steps
+        than the land beside it, and its bed need not be raised.
+
+        Parameters
+        ----------
+        where : xarray.DataArray (y, x) of bool
+            The cells, on the elevation's grid.
+        level : float or xarray.DataArray
+            Water level (m): a number or a series over ``time``.
+        """
+        self._refuse_after_run("set_fixed_level")
+        if not isinstance(where, xr.DataArray):
+            raise HydroError(
+                f"fixed level: where must be a (y, x) DataArray of bool, got {where!r}"
+            )
+        mask = field_on_grid(where.astype(float), self.grid, "fixed level cells") != 0
+        if not mask.any():
+            raise HydroError("fixed level: no cell selected; where is False everywhere")
+        series = as_series(level, "level", "fixed level", nonnegative=False)
+        cells = np.flatnonzero(mask).astype(np.int64)
+        taken = set()
+        for fx in self._forcings.fixed:
+            taken.update(fx.cells.tolist())
+        if taken.intersection(cells.tolist()):
+            raise HydroError("fixed level: some cells already have a fixed level; give each once")
+        self._forcings.fixed.append(FixedLevel(cells, series))
+
+    def add_structure(self, line: object, crest_m: float, *, coeff: float = WEIR_COEFF) -> None:
+        """Add a levee, wall or embankment: a line that water crosses only above ``crest_m``.
+
+        The line is snapped to the cell edges nearest to it (a continuous staircase of faces);
+        across those faces water flows only where the higher water surface stands above the
+        crest, as a broad-crested weir ``q = coeff · H^1.5`` per metre of crest with
+        ``H`` = upstream level - crest, reduced by Villemonte's factor when the downstream
+        water stands above the crest (see :mod:`hydro._structures`).
+
+        Parameters
+        ----------
+        line : array-like (n, 2)
+            Vertices ``(x, y)`` (m, the elevation's CRS), n >= 2.
+        crest_m : float
+            Crest level (m). Faces where the ground is at or above it are left as they are.
+        coeff : float
+            Weir coefficient (m^0.5/s); default (2/3)^1.5 · sqrt(g) = 1.70, a broad crest.
+        """
+        try:
+            vertices = np.asarray(line, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise HydroError(f"structure: line must be (x, y) vertices, got {line!r}") from None
+        if vertices.ndim != 2 or vertices.shape[1] != 2 or vertices.shape[0] < 2:
+            raise HydroError(
+                f"structure: line must be at least two (x, y) vertices, got shape {vertices.shape}"
+            )
+        if not np.all(np.isfinite(vertices)):
+            raise HydroError("structure: line vertices must be finite")
+        if not math.isfinite(crest_m):
+            raise HydroError(f"structure: crest_m must be a finite level (m), got {crest_m}")
+        if not (math.isfinite(coeff) and coeff > 0):
+            raise HydroError(f"structure: coeff must be > 0, got {coeff}")
+        rows, cols, is_y = snap_to_faces(self.grid, vertices)
+        crest = np.full(rows.size, float(crest_m))
+        self._forcings.structures.append(Structure(vertices, rows, cols, is_y, crest, float(coeff)))
+
+    def _add_stretch(
+        self, edge: str, discharge: object, between: tuple[float, float] | None
+    ) -> None:
+        if discharge is None:
+            raise HydroError(f"{edge} boundary: kind 'discharge' needs discharge=... (m³/s)")
+        q = as_series(discharge, "discharge", f"{edge} boundary discharge", nonnegative=True)
+        along = self.grid.along(edge)
+        half = 0.5 * self.grid.dx
+        lo_m, hi_m = float(along.min() - half), float(along.max() + half)
+        if between is None:
+            start, end = lo_m, hi_m
+        else:
+            try:
+                start, end = sorted(float(v) for v in between)
+            except (TypeError, ValueError):
+                raise HydroError(
+                    f"{edge} boundary: between must be two numbers (m along the edge), "
+                    f"got {between!r}"
+                ) from None
+            if not (math.isfinite(start) and math.isfinite(end)):
+                raise HydroError(f"{edge} boundary: between must be finite, got {between!r}")
+        if end < lo_m or start > hi_m:
+            raise HydroError(
+                f"{edge} boundary: the stretch {start:g}..{end:g} m misses the edge "
+                f"({lo_m:g}..{hi_m:g} m); give it in the elevation's CRS"
+            )
+        cells = np.flatnonzero((along >= start) & (along <= end)).astype(np.int64)
+        if cells.size == 0:
+            cells = np.array([int(np.argmin(np.abs(along - 0.5 * (start + end))))], np.int64)
+        self._forcings.stretches.append(_Stretch(edge, start, end, cells, q))
 
     def _edge_bed(self, edge: str) -> np.ndarray:
         code = self.grid.edge_index[edge]
@@ -435,27 +643,43 @@ class FloodModel:
 
     @property
     def volume_balance(self) -> dict[str, float]:
-        """Volumes (m³) since the start: rain, inflow, outflow (net, through the edges),
-        loss, storage change, ``error_m3 = storage change - (rain + inflow - outflow - loss)``
-        and ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
-        at least 1 µm of water over the domain).
+        """Volumes (m³) since the start.
+
+        ``rain_m3``, ``inflow_m3`` (point inflows and discharge boundaries), ``outflow_m3``
+        (net, out through the edges' faces), ``loss_m3``, ``storage_change_m3``,
+        ``error_m3 = storage change - (rain + inflow - outflow - loss)`` and
+        ``relative_error`` = error / (initial storage + rain + inflow + boundary inflow,
+        at least 1 µm of water over the domain); ``fixed_level_in_m3`` / ``_out_m3``: what
+        the fixed-level cells (:meth:`set_fixed_level`) took in and gave to hold their level,
+        counted in the error's sum as water from outside. Per edge, ``<edge>_in_m3`` and
+        ``<edge>_out_m3`` (``north_in_m3``, ...): what entered (through its faces and its
+        discharge stretches) and what left through it.
         """
         b = self._balance
         storage = K.depth_sum(self._h) * self.grid.cell_area
         change = storage - b.storage0_m3
-        error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3)
-        gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + max(-b.outflow_m3, 0.0)
+        fixed_net = b.fixed_in_m3 - b.fixed_out_m3
+        error = change - (b.rain_m3 + b.inflow_m3 - b.outflow_m3 - b.loss_m3 + fixed_net)
+        gross = b.storage0_m3 + b.rain_m3 + b.inflow_m3 + float(b.edge_m3[:, 0].sum())
+        gross += b.fixed_in_m3
         # a micrometre over the domain: below that, volumes are round-off of the depths
         gross = max(gross, 1e-6 * self._h.size * self.grid.cell_area)
-        return {
+        out = {
             "rain_m3": b.rain_m3,
             "inflow_m3": b.inflow_m3,
             "outflow_m3": b.outflow_m3,
             "loss_m3": b.loss_m3,
+            "fixed_level_in_m3": b.fixed_in_m3,
+            "fixed_level_out_m3": b.fixed_out_m3,
             "storage_change_m3": change,
             "error_m3": error,
             "relative_error": error / gross if gross > 0 else 0.0,
         }
+        for edge in EDGES:
+            code = self.grid.edge_index[edge]
+            out[f"{edge}_in_m3"] = float(b.edge_m3[code, 0] + b.edge_discharge_m3[code])
+            out[f"{edge}_out_m3"] = float(b.edge_m3[code, 1])
+        return out
 
     def save_state(self, path: str | Path) -> None:
         """Write the whole model (grid, forcings, state, running maxima) to ``path`` (.npz).
@@ -581,6 +805,10 @@ class FloodModel:
             f.rain_grid.seconds = sec
         for inflow in f.inflows:
             inflow.discharge.resolve(self._start, "inflow discharge")
+        for st in f.stretches:
+            st.discharge.resolve(self._start, f"{st.edge} boundary discharge")
+        for fx in f.fixed:
+            fx.level.resolve(self._start, "fixed level")
         for edge, b in f.boundaries.items():
             if b.level is not None:
                 b.level.resolve(self._start, f"{edge} boundary level")

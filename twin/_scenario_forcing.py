@@ -55,10 +55,16 @@ class Forcing:
     loss_mm_h: float = 0.0
     inflows: list[PointInflow] = field(default_factory=list)
     boundaries: list[tuple[str, str, float | xr.DataArray | None]] = field(default_factory=list)
+    # rivers entering over an edge: (edge, discharge m³/s, stretch along the edge or None)
+    edge_inflows: list[tuple[str, float | xr.DataArray, tuple[float, float] | None]] = field(
+        default_factory=list
+    )
     initial_depth: xr.DataArray | None = None
     # a hot start (depths and fluxes) from a saved hydro.FloodModel; wins over initial_depth
     initial_state: Any = None
     dam_operations: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the sea held at a level (hydro's fixed-level cells): (cells, level m)
+    fixed_level: tuple[xr.DataArray, float | xr.DataArray] | None = None
     solver: dict[str, float] = field(default_factory=dict)
 
 
@@ -452,17 +458,42 @@ def build_forcing(scenario: Scenario, city: Any, *, engine: Any = None) -> Forci
         x, y = onto_grid(x, y, elevation)
         forcing.inflows.append(PointInflow(inflow.name or f"inflow {i}", x, y, q))
     for b in scenario.boundaries:
+        if b.kind == "discharge":
+            assert b.discharge_m3s is not None
+            q_edge: float | xr.DataArray = (
+                series_to_dataarray(b.discharge_m3s, name="inflow", units="m3 s-1")
+                if isinstance(b.discharge_m3s, list)
+                else float(b.discharge_m3s)
+            )
+            forcing.edge_inflows.append((b.edge, q_edge, b.between_m))
+            continue
         level: float | xr.DataArray | None = (
             series_to_dataarray(b.level_m, name="level", units="m")
             if isinstance(b.level_m, list)
             else b.level_m
         )
         forcing.boundaries.append((b.edge, b.kind, level))
+    level_edges = [(e, v) for e, k, v in forcing.boundaries if k == "level" and v is not None]
+    if scenario.sea_below_m is not None and level_edges:
+        import hydro
+
+        sea = hydro.connected_below(
+            elevation, scenario.sea_below_m, edges=[e for e, _ in level_edges]
+        )
+        forcing.fixed_level = (sea, level_edges[0][1])
     init = scenario.initial
     if init.water_level_m is not None or init.depth_m > 0:
         depth = xr.zeros_like(elevation, dtype=float) + init.depth_m
         if init.water_level_m is not None:
-            depth = depth + (init.water_level_m - elevation).clip(min=0.0)
+            fill = (init.water_level_m - elevation).clip(min=0.0)
+            if level_edges:  # the lagoon and the rivers joined to it, not every hollow
+                import hydro
+
+                body = hydro.connected_below(
+                    elevation, init.water_level_m, edges=[e for e, _ in level_edges]
+                )
+                fill = fill.where(body.values, 0.0)
+            depth = depth + fill
         depth.attrs = {"units": "m"}
         forcing.initial_depth = depth.astype(elevation.dtype)
     return forcing
@@ -481,6 +512,10 @@ def apply_forcing(model: Any, forcing: Forcing) -> None:
             model.set_boundary(edge, kind, level=level)
         else:
             model.set_boundary(edge, kind)
+    for edge, q_edge, between in forcing.edge_inflows:
+        model.set_boundary(edge, "discharge", discharge=q_edge, between=between)
+    if forcing.fixed_level is not None:
+        model.set_fixed_level(*forcing.fixed_level)
     if forcing.initial_state is not None:
         model.set_initial_state(forcing.initial_state)
     elif forcing.initial_depth is not None:

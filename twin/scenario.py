@@ -281,11 +281,16 @@ class Inflow(_Located):
 
 
 class Boundary(_Model):
-    """One edge of the domain: a water level (lagoon, sea, tide), free outflow, or closed."""
+    """One edge of the domain: a water level (lagoon, sea, tide), free outflow, or closed; or
+    a river entering over a stretch of it (``discharge``: ``discharge_m3s`` spread over the
+    stretch's wet cells, ``between_m`` its ends along the edge in the city's CRS, default the
+    whole edge; the rest of the edge keeps its own kind)."""
 
     edge: Literal["north", "south", "east", "west"]
-    kind: Literal["level", "free", "closed"] = "level"
+    kind: Literal["level", "free", "closed", "discharge"] = "level"
     level_m: float | Series | None = None
+    discharge_m3s: float | Series | None = None
+    between_m: tuple[float, float] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Boundary:
@@ -295,12 +300,25 @@ class Boundary(_Model):
             raise ValueError(f'level_m is only for kind "level", not "{self.kind}"')
         if isinstance(self.level_m, list):
             _check_series(self.level_m, "level_m", allow_negative=True)
+        if self.kind == "discharge" and self.discharge_m3s is None:
+            raise ValueError('kind "discharge" needs discharge_m3s (a number or [[hours, m³/s]])')
+        if self.kind != "discharge" and (
+            self.discharge_m3s is not None or self.between_m is not None
+        ):
+            raise ValueError(
+                f'discharge_m3s and between_m are for kind "discharge", not "{self.kind}"'
+            )
+        if isinstance(self.discharge_m3s, list):
+            _check_series(self.discharge_m3s, "discharge_m3s")
+        elif self.discharge_m3s is not None and self.discharge_m3s < 0:
+            raise ValueError("discharge_m3s must be >= 0")
         return self
 
 
 class InitialWater(_Model):
-    """Water at the start: ``water_level_m`` fills every cell whose bed lies below it (a river
-    and lagoon at rest), and/or a uniform ``depth_m`` everywhere."""
+    """Water at the start: ``water_level_m`` fills the cells whose bed lies below it and that
+    connect to a ``level`` edge (a river and lagoon at rest; with no level edge, every such
+    cell), and/or a uniform ``depth_m`` everywhere."""
 
     water_level_m: float | None = None
     depth_m: float = Field(default=0.0, ge=0)
@@ -356,6 +374,8 @@ class Scenario(_Model):
     duration: timedelta
     manning: float | None = Field(default=None, gt=0)
     min_bed_m: float | None = None
+    # the sea: cells below this bed connected to the level edges, held at their level
+    sea_below_m: float | None = None
     loss_mm_h: float = Field(default=0.0, ge=0)
     rain: Rain | None = None
     dams: list[DamOperation] = Field(default_factory=list)
@@ -390,7 +410,7 @@ class Scenario(_Model):
         dup = sorted({d for d in ids if ids.count(d) > 1})
         if dup:
             raise ValueError(f"dams: each dam once, {', '.join(dup)} given more than once")
-        edges = [b.edge for b in self.boundaries]
+        edges = [b.edge for b in self.boundaries if b.kind != "discharge"]  # stretches add up
         dup = sorted({e for e in edges if edges.count(e) > 1})
         if dup:
             raise ValueError(f"boundaries: each edge once, {', '.join(dup)} given more than once")

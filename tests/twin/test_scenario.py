@@ -15,6 +15,7 @@ from shapely.geometry import Point
 from twin import TwinError
 from twin._scenario_check import city_problems
 from twin._scenario_forcing import (
+    apply_forcing,
     build_forcing,
     design_hyetograph,
     idw_weights,
@@ -386,3 +387,87 @@ def test_dam_routing_holds_back_the_peak() -> None:
     assert table["release_m3s"].max() < 2000.0
     assert table["level_m"].max() > 70.0
     assert table["elapsed_s"].iloc[int(table["release_m3s"].idxmax())] > 3 * 3600.0
+
+
+def _with_edges(boundaries: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "name": "x",
+        "resolution_m": 10,
+        "start": "2020-10-06T00:00:00+07:00",
+        "duration": "1h",
+        "boundaries": boundaries,
+    }
+
+
+def test_a_river_enters_over_an_edge_stretch() -> None:
+    from hydro import FloodModel
+
+    s = Scenario.model_validate(
+        _with_edges(
+            [
+                {"edge": "west", "kind": "free"},
+                {"edge": "west", "kind": "discharge", "discharge_m3s": 20, "between_m": [80, 120]},
+                {"edge": "west", "kind": "discharge", "discharge_m3s": [[0, 0], [1, 10]]},
+            ]
+        )
+    )
+    f = build_forcing(s, fake_city())
+    assert f.boundaries == [("west", "free", None)]
+    assert [(e, b) for e, _, b in f.edge_inflows] == [("west", (80.0, 120.0)), ("west", None)]
+    model = FloodModel(f.elevation, manning=f.manning, dtype="float64")
+    apply_forcing(model, f)
+    model.run(until=3600)
+    b = model.volume_balance
+    # 20 m³/s for an hour and 0 -> 10 m³/s over it
+    assert b["west_in_m3"] == pytest.approx(20 * 3600 + 5 * 3600, rel=1e-9)
+    assert b["inflow_m3"] == pytest.approx(25 * 3600, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("edge", "message"),
+    [
+        ({"edge": "south", "kind": "discharge"}, 'kind "discharge" needs discharge_m3s'),
+        ({"edge": "south", "kind": "free", "discharge_m3s": 3}, 'for kind "discharge"'),
+        ({"edge": "south", "kind": "closed", "between_m": [0, 1]}, 'for kind "discharge"'),
+        ({"edge": "south", "kind": "discharge", "discharge_m3s": -1}, "must be >= 0"),
+        (
+            {"edge": "south", "kind": "discharge", "discharge_m3s": [[1, 5], [0, 3]]},
+            "hours must increase",
+        ),
+    ],
+)
+def test_bad_edge_discharge_is_refused(edge: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Scenario.model_validate(_with_edges([edge]))
+
+
+def test_the_sea_is_held_and_initial_water_fills_only_its_body() -> None:
+    from hydro import FloodModel
+
+    city = fake_city()
+    z = city.dem.values.copy()  # bed 0 (west) .. 3.8 m (east)
+    z[:, :3] = -6.0  # a deep sea along the west edge
+    z[:, 3:5] = 0.2  # its shore, under the initial level
+    z[10, 15] = -1.0  # a hollow inland, below that level but cut off from the sea
+    city.dem = city.dem.copy(data=z)
+    s = Scenario.model_validate(
+        {
+            **_with_edges([{"edge": "west", "kind": "level", "level_m": 0.5}]),
+            "sea_below_m": -3.0,
+            "initial": {"water_level_m": 0.5},
+        }
+    )
+    f = build_forcing(s, city)
+    assert f.fixed_level is not None
+    sea, level = f.fixed_level
+    assert level == 0.5 and sea.values[:, :3].all() and int(sea.sum()) == 60
+    assert f.initial_depth is not None
+    depth = f.initial_depth.values
+    assert depth[:, 3:5] == pytest.approx(0.3) and depth[10, 15] == 0.0
+    assert float(f.elevation.min()) == -6.0  # no bed raised
+    model = FloodModel(f.elevation, manning=f.manning, dtype="float64")
+    apply_forcing(model, f)
+    model.run(until=600)
+    b = model.volume_balance
+    assert abs(b["relative_error"]) < 1e-12
+    assert float(model.depth.values[10, 15]) == 0.0
