@@ -262,7 +262,7 @@ def test_gap_is_noted_not_flagged():
     assert result.counts()["gap"] == 1
 
 
-def test_duplicate_in_file_is_kept_once_and_conflict_noted():
+def test_duplicate_in_file_is_kept_once_and_a_conflict_is_kept_flagged():
     text = csv_rows(
         [
             ("g1", T0, "water_level", 2.0, "m"),
@@ -272,8 +272,13 @@ def test_duplicate_in_file_is_kept_once_and_conflict_noted():
         ]
     )
     result = qc(text)
-    assert len(result.readings) == 2
-    assert result.duplicates == 2
+    assert [(r.value, r.flags, r.copy_no) for r in result.readings] == [
+        (2.0, [], 0),
+        (2.5, ["conflict"], 1),
+        (2.1, [], 0),
+    ]
+    assert result.duplicates == 1
+    assert result.counts()["conflict"] == 1
     assert [n.kind for n in result.notes] == ["duplicate_conflict"]
 
 
@@ -535,3 +540,42 @@ def test_postgresql_ingest_and_query(postgres_url: str) -> None:
         assert str(series(engine, "kim-long", "water_level").index.tz) == "UTC"
     finally:
         engine.dispose()
+
+
+def test_a_future_dated_reading_does_not_block_the_real_one(engine):
+    """The probe's case: 99.0 m ingested 330 s ahead (flagged future), then the real 2.10 m
+    for that time: the real one is stored good and is what the series uses."""
+    at = NOW + timedelta(seconds=330)
+    early = csv_rows([("g1", at, "water_level", 99.0, "m")])
+    real = csv_rows([("g1", at, "water_level", 2.10, "m")])
+    first = ingest_readings(
+        engine, parse_feed(early, "csv"), source="a", stations=STATIONS, now=NOW
+    )
+    assert first.counts["future"] == 1
+    later = at + timedelta(seconds=40)
+    second = ingest_readings(
+        engine, parse_feed(real, "csv"), source="b", stations=STATIONS, now=later
+    )
+    assert (second.added, second.counts["duplicate"], second.counts["good"]) == (1, 0, 1)
+    assert series(engine, "g1", "water_level").tolist() == [2.10]
+    again = ingest_readings(
+        engine, parse_feed(real + "\n", "csv"), source="c", stations=STATIONS, now=later
+    )
+    assert (again.added, again.counts["duplicate"]) == (0, 1)
+
+
+def test_a_second_value_for_a_good_reading_is_kept_as_a_conflict(engine):
+    one = csv_rows([("g1", T0, "water_level", 2.0, "m")])
+    other = csv_rows([("g1", T0, "water_level", 2.4, "m")])
+    ingest_readings(engine, parse_feed(one, "csv"), source="a", stations=STATIONS, now=NOW)
+    report = ingest_readings(
+        engine, parse_feed(other, "csv"), source="b", stations=STATIONS, now=NOW
+    )
+    assert (report.added, report.counts["conflict"], report.counts["duplicate"]) == (1, 1, 0)
+    frame = readings_frame(engine, "g1")
+    assert sorted(zip(frame["value"], frame["flags"], strict=True)) == [
+        (2.0, ""),
+        (2.4, "conflict"),
+    ]
+    assert series(engine, "g1", "water_level").tolist() == [2.0]
+    assert sensor_notes(engine, "g1")["kind"].tolist() == ["duplicate_conflict"]

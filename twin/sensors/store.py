@@ -2,7 +2,8 @@
 
 Tables (declared on :class:`twin.db.Base`): ``sensor_batches`` (one row per ingested file,
 with its SHA-256 so that the same file is never ingested twice), ``sensor_readings`` (unique
-on station, quantity and time) and ``sensor_notes`` (gaps, conflicting duplicates).
+on station, quantity, time and copy number: a second value for one time is kept, flagged
+``conflict``) and ``sensor_notes`` (gaps, conflicting duplicates).
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ class SensorReadingRow(Base):
     """One stored reading; ``flags`` is a comma list of QC flags, empty when good."""
 
     __tablename__ = "sensor_readings"
-    __table_args__ = (UniqueConstraint("station_id", "quantity", "time", name="uq_sensor_reading"),)
+    __table_args__ = (
+        UniqueConstraint("station_id", "quantity", "time", "copy_no", name="uq_sensor_reading"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("sensor_batches.id"), index=True)
@@ -88,6 +91,9 @@ class SensorReadingRow(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     good: Mapped[bool] = mapped_column(Boolean, index=True)
     line: Mapped[int] = mapped_column(Integer)
+    #: 0 for the first reading at its station, quantity and time; later ones with other
+    #: values are kept as 1, 2, ... (see :mod:`twin.sensors.qc`).
+    copy_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SensorNoteRow(Base):
@@ -221,6 +227,7 @@ def _ingest_one(
             flags=",".join(r.flags),
             good=r.good,
             line=r.raw.line,
+            copy_no=r.copy_no,
         )
         for r in result.readings
     )
