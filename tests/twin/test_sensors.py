@@ -579,3 +579,43 @@ def test_a_second_value_for_a_good_reading_is_kept_as_a_conflict(engine):
     ]
     assert series(engine, "g1", "water_level").tolist() == [2.0]
     assert sensor_notes(engine, "g1")["kind"].tolist() == ["duplicate_conflict"]
+
+
+@pytest.mark.parametrize(
+    ("time", "problem"),
+    [
+        ("9999-12-31T23:59:59+00:00", "between the years 1900 and 2199"),
+        ("0001-01-01T00:00:00Z", "between the years 1900 and 2199"),
+        ("0001-01-01T00:00:00+14:00", "between the years 1900 and 2199"),
+        ("1677-09-22T00:00:00Z", "between the years 1900 and 2199"),
+    ],
+)
+def test_impossible_times_are_refused_with_the_row(time, problem):
+    text = f"station_id,time,quantity,value,unit\ng1,{time},water_level,2.0,m\n"
+    with pytest.raises(SensorFileError, match=problem):
+        parse_feed(text, "csv")
+
+
+def test_a_time_before_the_earliest_is_flagged_too_old():
+    text = csv_rows(
+        [
+            ("g1", datetime(1970, 1, 1, tzinfo=UTC), "water_level", 2.0, "m"),
+            ("g1", T0, "water_level", 2.0, "m"),
+        ]
+    )
+    assert [r.flags for r in qc(text).readings] == [["too_old"], []]
+
+
+@pytest.mark.parametrize("value", ["1_000", "inf", "nan", "0x10", " 1e400"])
+def test_values_must_be_plain_finite_decimals(value):
+    text = (
+        f"station_id,time,quantity,value,unit\ng1,2025-10-27T07:00:00+07:00,water_level,{value},m\n"
+    )
+    with pytest.raises(SensorFileError, match="not a finite number"):
+        parse_feed(text, "csv")
+
+
+def test_deeply_nested_json_is_refused_with_a_message():
+    text = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(SensorFileError, match="nested too deeply"):
+        parse_feed(text, "json")

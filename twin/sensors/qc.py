@@ -10,6 +10,8 @@ Rules, in the order they are applied (a reading may carry several flags):
     The unit is unknown or does not fit the quantity (``m3/s`` for a water level).
 ``future``
     The time lies after ``now`` + ``future_tolerance_s``.
+``too_old``
+    The time lies before ``earliest_time`` (a clock reset to 1970, a year typo).
 ``out_of_order``
     In the file, the reading comes after a reading of the same station and quantity with a
     later time (the feed went back in time).
@@ -55,6 +57,7 @@ FLAGS = (
     "bad_quantity",
     "wrong_unit",
     "future",
+    "too_old",
     "out_of_order",
     "conflict",
     "out_of_range",
@@ -197,6 +200,8 @@ def check_readings(
             flags.append("wrong_unit")
         if r.time > future_limit:
             flags.append("future")
+        if r.time < config.earliest_time:
+            flags.append("too_old")
         previous = last_in_file.get(key)
         if previous is not None and r.time < previous:
             flags.append("out_of_order")
@@ -278,7 +283,7 @@ def _check_series(
         if limits.stuck_count is not None:
             _stuck(items, limits, {p.time for p in stored if p.flags == ("stuck",)})
     # a reading with an impossible time (a year typo) would open a gap of years
-    dated = [it for it in items if it[3] is None or "future" not in it[3].flags]
+    dated = [it for it in items if it[3] is None or not {"future", "too_old"} & set(it[3].flags)]
     _gaps(key, dated, config, notes)
 
 
