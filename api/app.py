@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import BodyLimitMiddleware, install_error_handlers
+from api.errors import BodyLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.openapi import install_openapi
 from api.routes import (
     alerts,
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_log_redaction()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)  # outside the routes and the body limit
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
