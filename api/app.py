@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api._headers import SecurityHeadersMiddleware, install_docs
 from api.errors import BodyLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.openapi import install_openapi
 from api.routes import (
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=package_version(),
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "service", "description": "Liveness and version"},
             {"name": "layers", "description": "City layers (OGC API – Features)"},
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnexpectedErrorMiddleware)  # outside the routes and the body limit
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer, errors included
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
     for module in routers:
         app.include_router(module.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", tags=["service"], summary="Landing page (links)")
