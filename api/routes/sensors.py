@@ -14,7 +14,11 @@ from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from twin import sensors
 
-__all__ = ["IngestResult", "ReadingPublic", "router"]
+__all__ = ["INGEST_PART_ROWS", "IngestResult", "ReadingPublic", "router"]
+
+INGEST_PART_ROWS = 500
+"""Readings stored per transaction of an upload: the write lock is held for one part (tens of
+milliseconds), so that a rescue call's intake never waits behind a large upload."""
 
 router = APIRouter(prefix="/sensors", tags=["sensors"])
 
@@ -103,14 +107,15 @@ async def ingest(request: Request, state: StateDep, key: OperatorKey) -> Any:
 
     def work() -> sensors.IngestReport:
         readings = sensors.parse_feed(text, fmt, source="POST /sensors/readings")
-        with state.writes():
-            return sensors.ingest_readings(
-                state.engine,
-                readings,
-                source=f"api:{key.key_id}",
-                content=body,
-                stations=_stations(state),
-            )
+        return sensors.ingest_readings(
+            state.engine,
+            readings,
+            source=f"api:{key.key_id}",
+            content=body,
+            stations=_stations(state),
+            part_rows=INGEST_PART_ROWS,
+            write_lock=state.writes,
+        )
 
     report = await run_in_threadpool(work)
     result = IngestResult(

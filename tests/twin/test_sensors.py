@@ -619,3 +619,67 @@ def test_deeply_nested_json_is_refused_with_a_message():
     text = "[" * 100_000 + "]" * 100_000
     with pytest.raises(SensorFileError, match="nested too deeply"):
         parse_feed(text, "json")
+
+
+def _long_feed(hours: int) -> str:
+    values = [2.0 + 0.01 * (h % 50) for h in range(hours)]
+    return level_rows(values) + "\n".join(
+        f"r1,{(T0 + timedelta(hours=h)).isoformat()},rain,{h % 3},mm" for h in range(hours)
+    )
+
+
+def test_ingest_in_parts_stores_what_one_transaction_stores(tmp_path: Path):
+    text = _long_feed(300)
+    whole = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    parts = make_engine(f"sqlite:///{tmp_path / 'parts.db'}")
+    raw = parse_feed(text, "csv")
+    one = ingest_readings(whole, raw, source="a", stations=STATIONS, now=NOW)
+    holds: list[int] = []
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def lock():
+        holds.append(1)
+        yield
+
+    many = ingest_readings(
+        parts, raw, source="a", stations=STATIONS, now=NOW, part_rows=64, write_lock=lock
+    )
+    assert (many.added, many.counts) == (one.added, one.counts)
+    assert len(holds) == 2 + -(-len(raw) // 64)  # the batch, each part, the end
+    columns = ["station_id", "quantity", "time", "value", "flags", "good"]
+    assert readings_frame(parts)[columns].equals(readings_frame(whole)[columns])
+    again = ingest_readings(parts, raw, source="a", stations=STATIONS, now=NOW, part_rows=64)
+    assert again.already_ingested
+
+
+def test_an_upload_cut_off_half_way_is_completed_by_sending_it_again(engine):
+    raw = parse_feed(_long_feed(200), "csv")
+    calls = [0]
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def dies_on_the_fourth():
+        calls[0] += 1
+        if calls[0] == 4:
+            raise RuntimeError("killed")
+        yield
+
+    with pytest.raises(RuntimeError):
+        ingest_readings(
+            engine,
+            raw,
+            source="a",
+            stations=STATIONS,
+            now=NOW,
+            part_rows=50,
+            write_lock=dies_on_the_fourth,
+        )
+    stored = len(readings_frame(engine))
+    assert stored == 100  # two parts of 50
+    report = ingest_readings(engine, raw, source="a", stations=STATIONS, now=NOW, part_rows=50)
+    assert not report.already_ingested
+    assert (report.added, report.counts["duplicate"]) == (len(raw) - 100, 100)
+    assert len(readings_frame(engine)) == len(raw)

@@ -27,6 +27,8 @@ def as_utc(value: datetime | pd.Timestamp | str) -> datetime:
     >>> as_utc("2025-10-27T07:00").isoformat()
     '2025-10-27T00:00:00+00:00'
     """
+    if isinstance(value, datetime) and not isinstance(value, pd.Timestamp) and value.tzinfo:
+        return value.astimezone(UTC)  # the common case, without pandas (a hot path of ingest)
     ts = pd.Timestamp(value)
     if ts.tzinfo is None:
         ts = ts.tz_localize(LOCAL_TZ)

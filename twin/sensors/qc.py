@@ -152,6 +152,7 @@ def check_readings(
     now: datetime,
     history: Mapping[Key, Sequence[StoredPoint]] | None = None,
     config: QCConfig | None = None,
+    last_times: dict[Key, datetime] | None = None,
 ) -> QCResult:
     """Apply every QC rule to the readings of one file.
 
@@ -168,6 +169,9 @@ def check_readings(
         spikes, stuck runs, gaps and duplicates are judged across files.
     config
         Thresholds; default :class:`QCConfig`.
+    last_times
+        The latest time per (station_id, quantity) of the readings before ``raw`` in the same
+        file (a file checked in parts); updated in place.
 
     Returns
     -------
@@ -181,7 +185,7 @@ def check_readings(
         for p in pts:
             stored_times.setdefault(k, {}).setdefault(p.time, []).append(p)
     seen: dict[Key, dict[datetime, list[StoredPoint | CheckedReading]]] = defaultdict(dict)
-    last_in_file: dict[Key, datetime] = {}
+    last_in_file: dict[Key, datetime] = {} if last_times is None else last_times
     checked: list[CheckedReading] = []
     notes: list[SensorNote] = []
     duplicates = 0
