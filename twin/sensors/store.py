@@ -24,11 +24,14 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -46,12 +49,14 @@ __all__ = [
     "SensorBatch",
     "SensorNoteRow",
     "SensorReading",
+    "SensorReadingPage",
     "SensorReadingRow",
     "ingest_files",
     "ingest_readings",
     "latest_good",
     "rain_rate",
     "readings_frame",
+    "readings_page",
     "sensor_notes",
     "series",
     "station_summary",
@@ -84,6 +89,8 @@ class SensorReadingRow(Base):
     __tablename__ = "sensor_readings"
     __table_args__ = (
         UniqueConstraint("station_id", "quantity", "time", "copy_no", name="uq_sensor_reading"),
+        # a station's readings newest first, page by page (keyset on time, id)
+        Index("ix_sensor_readings_station_time_id", "station_id", "time", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,6 +145,41 @@ class SensorReading:
     def good(self) -> bool:
         """True when the reading passed every QC rule."""
         return not self.flags
+
+
+@dataclass(frozen=True, slots=True)
+class SensorReadingPage:
+    """A stored reading as a page of :func:`readings_page` gives it (raw value and unit too)."""
+
+    row_id: int
+    station_id: str
+    quantity: str
+    time: datetime
+    value: float | None
+    unit: str
+    value_raw: float
+    unit_raw: str
+    flags: tuple[str, ...]
+
+    @property
+    def good(self) -> bool:
+        """True when the reading passed every QC rule."""
+        return not self.flags
+
+    @classmethod
+    def from_row(cls, row: SensorReadingRow) -> SensorReadingPage:
+        """Snapshot of a database row."""
+        return cls(
+            row.id,
+            row.station_id,
+            row.quantity,
+            row.time,
+            row.value,
+            row.unit,
+            row.value_raw,
+            row.unit_raw,
+            tuple(f for f in row.flags.split(",") if f),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,6 +658,54 @@ def readings_frame(
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     return frame
+
+
+#: A reading's place in a station's series: its time and row id (the keyset of a page).
+Cursor = tuple[datetime, int]
+
+
+def readings_page(
+    engine: Engine,
+    station_id: str,
+    quantity: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    good_only: bool = False,
+    limit: int = 1000,
+    before: Cursor | None = None,
+) -> tuple[list[SensorReadingPage], Cursor | None]:
+    """One page of a station's readings: the newest ``limit`` before ``before``, read through
+    the (station_id, time, id) index (the work is one page, however long the series).
+
+    Returns
+    -------
+    (list of SensorReadingPage, Cursor or None)
+        The page, oldest first, and the cursor of the next (older) page: None on the last.
+    """
+    query = select(SensorReadingRow).where(SensorReadingRow.station_id == station_id)
+    if quantity is not None:
+        query = query.where(SensorReadingRow.quantity == quantity)
+    if start is not None:
+        query = query.where(SensorReadingRow.time >= as_utc(start))
+    if end is not None:
+        query = query.where(SensorReadingRow.time <= as_utc(end))
+    if good_only:
+        query = query.where(SensorReadingRow.good.is_(True))
+    if before is not None:
+        at, row_id = as_utc(before[0]), before[1]
+        query = query.where(
+            or_(
+                SensorReadingRow.time < at,
+                and_(SensorReadingRow.time == at, SensorReadingRow.id < row_id),
+            )
+        )
+    query = query.order_by(SensorReadingRow.time.desc(), SensorReadingRow.id.desc())
+    with session_scope(engine) as session:
+        rows = session.scalars(query.limit(limit + 1)).all()
+        page = [SensorReadingPage.from_row(r) for r in rows[:limit]]
+    cursor = (page[-1].time, page[-1].row_id) if len(rows) > limit else None
+    return page[::-1], cursor
 
 
 def sensor_notes(engine: Engine, station_id: str | None = None) -> pd.DataFrame:
