@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 import pyproj
 import xarray as xr
-from sqlalchemy import ColumnElement, CursorResult, Engine, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    and_,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from twin._errors import ConflictError, NotFoundError, TwinError
@@ -434,13 +443,28 @@ class Dispatcher:
         with session_scope(self.engine) as s:
             return [Call.from_row(r) for r in s.scalars(q).all()]
 
-    def queue(self, statuses: Iterable[str] = OPEN_STATUSES) -> list[Call]:
-        """Open calls, highest priority first (ties: the earlier call first)."""
-        q = (
-            select(CallRow)
-            .where(CallRow.status.in_(list(statuses)))
-            .order_by(CallRow.priority_score.desc(), CallRow.id)
-        )
+    def queue(
+        self,
+        statuses: Iterable[str] = OPEN_STATUSES,
+        *,
+        limit: int | None = None,
+        after: tuple[float, int] | None = None,
+    ) -> list[Call]:
+        """Open calls, highest priority first (ties: the earlier call first).
+
+        ``limit`` and ``after`` (the priority score and id of the last call of the previous
+        page) read one page through the (status, priority_score, id) index.
+        """
+        q = select(CallRow).where(CallRow.status.in_(list(statuses)))
+        if after is not None:
+            score, call_id = after
+            q = q.where(
+                or_(
+                    CallRow.priority_score < score,
+                    and_(CallRow.priority_score == score, CallRow.id > call_id),
+                )
+            )
+        q = q.order_by(CallRow.priority_score.desc(), CallRow.id).limit(limit)
         with session_scope(self.engine) as s:
             return [Call.from_row(r) for r in s.scalars(q).all()]
 
