@@ -128,3 +128,22 @@ def test_a_revocation_holds_at_once_in_every_worker(app_settings: Any) -> None:
                 revoke_key(engine, key.key_id)
             assert one.get("/dispatch/teams", headers=headers).status_code == 401
             assert two.get("/dispatch/teams", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer twin_00000000_nope", "Basic abc"])
+def test_no_body_is_read_before_the_key_is_checked(client: TestClient, auth: str | None) -> None:
+    read: list[int] = []
+
+    def body() -> Any:
+        for _ in range(100):
+            read.append(1)
+            yield b"[" + b"0," * 50_000 + b"0]"
+
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = auth
+    for path in ("/sensors/readings", "/dispatch/calls", "/scenarios"):
+        response = client.post(path, content=body(), headers=headers)
+        assert response.status_code == 401, path
+        assert "WWW-Authenticate" in response.headers
+    assert len(read) <= 3  # at most what the client pushed before the answer; never 100
