@@ -54,8 +54,8 @@ def test_intake_does_not_wait_behind_a_large_upload(serve: Any) -> None:
                 c.get("/alerts", params={"ward": "ZZ"})
 
     threads = [threading.Thread(target=bulk), threading.Thread(target=reader)]
-    for t in threads:
-        t.start()
+    for thread in threads:
+        thread.start()
     latencies: list[float] = []
     statuses: list[int] = []
     with httpx.Client(base_url=service.base, headers=service.headers("dispatcher")) as c:
@@ -63,14 +63,14 @@ def test_intake_does_not_wait_behind_a_large_upload(serve: Any) -> None:
         next_at = time.monotonic()
         while not done.is_set():
             n += 1
-            t = time.perf_counter()
+            sent = time.perf_counter()
             r = c.post("/dispatch/calls", json={**CALL, "phone": f"0906{n:06d}"}, timeout=60)
-            latencies.append(time.perf_counter() - t)
+            latencies.append(time.perf_counter() - sent)
             statuses.append(r.status_code)
             next_at += 1 / CALLS_PER_S
             time.sleep(max(0.0, next_at - time.monotonic()))
-    for t in threads:
-        t.join()
+    for thread in threads:
+        thread.join()
     assert upload[0].status_code == 201, upload[0].text
     assert upload[0].json()["rows"] == ROWS
     assert len(latencies) >= 20, "the upload ended before intake could be measured"

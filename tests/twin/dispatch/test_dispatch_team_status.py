@@ -82,7 +82,7 @@ def test_a_status_change_cannot_free_a_team_an_assignment_just_took(
             other.assign(call.call_id, "T1", operator="op2")
         return snapshot
 
-    d.team = team_then_assignment  # type: ignore[method-assign]
+    d.team = team_then_assignment
     try:
         d.set_team_status("T1", "available", operator="op1")
     except ConflictError as exc:
