@@ -16,9 +16,11 @@ import pytest
 CALL = {"phone": "0905123456", "address": "kiệt 32 Lê Văn Hưu", "people": 2}
 ROWS = 30_000
 CALLS_PER_S = 20
-P99_S = 0.5
-"""Bound of the short form on a shared 2-core CI machine (the long form's target is 0.1 s;
-before the upload was stored in parts, intake waited for the whole upload: seconds)."""
+SHARE = 0.25
+"""No call may wait more than this share of the upload's time. Before the upload was stored
+in parts, a call waited for the whole of its storing (most of the upload); the absolute
+target (p99 <= 100 ms at 50 calls/s, 150,000 rows) is measured by the long form, not here,
+where the CI machine's load sets the times."""
 
 
 def sensor_csv(rows: int) -> bytes:
@@ -37,14 +39,17 @@ def test_intake_does_not_wait_behind_a_large_upload(serve: Any) -> None:
     service = serve()
     body = sensor_csv(ROWS)
     upload: list[httpx.Response] = []
+    upload_s: list[float] = []
     done = threading.Event()
     with httpx.Client(base_url=service.base, timeout=60) as warm:  # build the dispatcher
         warm.post("/dispatch/calls", json=CALL, headers=service.headers("dispatcher"))
 
     def bulk() -> None:
         headers = {**service.headers("operator"), "Content-Type": "text/csv"}
+        started = time.perf_counter()
         upload.append(httpx.post(f"{service.base}/sensors/readings", content=body,
                                  headers=headers, timeout=600))  # fmt: skip
+        upload_s.append(time.perf_counter() - started)
         done.set()
 
     def reader() -> None:
@@ -75,5 +80,8 @@ def test_intake_does_not_wait_behind_a_large_upload(serve: Any) -> None:
     assert upload[0].json()["rows"] == ROWS
     assert len(latencies) >= 20, "the upload ended before intake could be measured"
     assert set(statuses) == {201}
-    p99 = float(np.percentile(latencies, 99))
-    assert p99 <= P99_S, f"intake p99 {p99 * 1000:.0f} ms while the upload ran"
+    worst = max(latencies)
+    assert worst <= SHARE * upload_s[0], (
+        f"a call waited {worst:.2f} s during a {upload_s[0]:.1f} s upload "
+        f"(p99 {np.percentile(latencies, 99):.2f} s)"
+    )
