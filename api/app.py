@@ -19,7 +19,9 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import BodyLimitMiddleware, install_error_handlers
+from api._headers import SecurityHeadersMiddleware, install_docs
+from api.auth import KeyFirstMiddleware
+from api.errors import BodyLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
 from api.openapi import install_openapi
 from api.routes import (
     alerts,
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=package_version(),
         description=_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "service", "description": "Liveness and version"},
             {"name": "layers", "description": "City layers (OGC API – Features)"},
@@ -129,18 +133,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     _install_log_redaction()
     install_error_handlers(app)
+    routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
+    # a key before any body is read (the routers' routes carry their full paths); a declared
+    # Content-Length over the limit is refused even before that
+    app.add_middleware(KeyFirstMiddleware, routes=[r for m in routers for r in m.router.routes])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)  # outside the routes and the body limit
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer, errors included
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["X-Total-Count", "Location"],
+            expose_headers=["X-Total-Count", "Location", "Link", "X-Next-Cursor"],
         )
-    routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
     for module in routers:
         app.include_router(module.router)
+    install_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", tags=["service"], summary="Landing page (links)")

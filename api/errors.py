@@ -37,6 +37,7 @@ __all__ = [
     "BodyLimitMiddleware",
     "Problem",
     "ProblemItem",
+    "UnexpectedErrorMiddleware",
     "install_error_handlers",
     "problem_response",
     "problem_responses",
@@ -97,6 +98,9 @@ EXCEPTION_TABLE: tuple[_Kind, ...] = (
     _Kind(layers.LayerError, 422, "invalid-layer", "City layer problem"),
     _Kind(hydro.HydroError, 422, "invalid-flood-model", "Flood model input problem"),
     _Kind(ValueError, 422, "invalid-value", "Invalid value"),
+    # what a parser or a date computation of the request's own input ran into
+    _Kind(RecursionError, 422, "too-deep", "Input nested too deeply"),
+    _Kind(OverflowError, 422, "out-of-range", "Value out of range"),
 )
 """Exception type -> status, ``type`` slug and title; the first matching row wins."""
 
@@ -152,10 +156,18 @@ def _domain_errors(exc: BaseException) -> list[ProblemItem]:
     return [ProblemItem(detail=p) for p in getattr(exc, "problems", [])]
 
 
+_FIXED_DETAIL = {
+    "too-deep": "the request nests objects or tables too deeply: send a flat document",
+    "out-of-range": "a date or number in the request is out of range: send a year 1900-2199 "
+    "and plain numbers",
+}
+
+
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     kind = _kind_for(exc)
     assert kind is not None
     detail = str(exc).split("\n", 1)[0] if getattr(exc, "problems", None) else str(exc)
+    detail = _FIXED_DETAIL.get(kind.slug, detail)  # Python's own message names internals
     return problem_response(
         request,
         kind.status,
@@ -230,7 +242,37 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(kind.exc, handler)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an exception that no handler took with a 500 problem and one log line.
+
+    Starlette's own last-resort handler re-raises after answering, and the server then
+    writes the whole traceback (with whatever the request held) to its log; this answers
+    and stops there. Add it last so that it wraps the routes and every other middleware.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            response = await _on_unexpected(Request(scope, receive), exc)
+            if not started:  # otherwise the client sees the connection end
+                await response(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from contextlib import AbstractContextManager
@@ -29,8 +28,6 @@ from twin.alerts.sign import CapSigner
 from twin.db import make_engine, writes
 
 __all__ = ["AppState", "LRUCache"]
-
-_KEY_CACHE_S = 5.0
 
 
 def _settle() -> None:
@@ -109,8 +106,6 @@ class AppState:
         self._city: City | None = None
         self._dispatcher: Any = None
         self._city_lock = threading.Lock()
-        self._keys: dict[str, tuple[float, twin.keys.ApiKey | None]] = {}
-        self._keys_lock = threading.Lock()
         self.runs_dir = (Path(settings.data_dir) / "runs").resolve()
         self.nowcast_state_dir = (Path(settings.data_dir) / "nowcast_state").resolve()
         self.jobs = JobQueue(self.runs_dir, settings.run_workers, on_finished=self._run_finished)
@@ -170,24 +165,9 @@ class AppState:
         return cached
 
     def verify_key(self, token: str) -> twin.keys.ApiKey | None:
-        """The key of a bearer token (checked in the database at most every few seconds)."""
-        now = time.monotonic()
-        digest = twin.keys.token_digest(token)
-        with self._keys_lock:
-            hit = self._keys.get(digest)
-        if hit is not None and now - hit[0] < _KEY_CACHE_S:
-            return hit[1]
-        key = twin.keys.verify_key(self.engine, token)
-        with self._keys_lock:
-            if len(self._keys) > 10_000:
-                self._keys.clear()
-            self._keys[digest] = (now, key)
-        return key
-
-    def forget_keys(self) -> None:
-        """Drop cached key checks (after a key is revoked)."""
-        with self._keys_lock:
-            self._keys.clear()
+        """The key of a bearer token, checked in the database on every request (one lookup
+        by primary key): a revocation by any worker or by the CLI holds at once."""
+        return twin.keys.verify_key(self.engine, token)
 
     # -- runs ----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,6 +157,10 @@ EMPTY_TILE = _empty_tile()
 """A fully transparent tile (outside the data, or all dry)."""
 
 
+_SECONDS = re.compile(r"\+?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+"""Elapsed seconds as a plain decimal, 0 or more (no ``nan``, ``-5`` or ``1_000``)."""
+
+
 def _time_values(ds: xr.Dataset) -> np.ndarray:
     return np.asarray(ds["time"].values)
 
@@ -182,22 +187,25 @@ def time_index(ds: xr.Dataset, time: str | None) -> int:
         return len(values) - 1
     if np.issubdtype(values.dtype, np.datetime64):
         try:
-            stamp = pd.Timestamp(time)
-        except (ValueError, TypeError):
+            # fromisoformat, not pd.Timestamp: that reads "nan" as NaT and "-5" as a year
+            written = datetime.fromisoformat(time)
+            if not 1900 <= written.year <= 2199:  # also keeps the nanoseconds below in range
+                raise ValueError
+            stamp = pd.Timestamp(written)
+            if stamp.tzinfo is not None:
+                stamp = stamp.tz_convert("UTC").tz_localize(None)
+            target = np.datetime64(stamp.to_datetime64(), "ns")
+        except (ValueError, TypeError, OverflowError):
             raise TwinError(
                 f"time={time!r} is not a datetime: use ISO 8601, e.g. 2020-10-06T12:00:00+07:00"
             ) from None
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
-        target = np.datetime64(stamp.to_datetime64(), "ns")
         deltas = np.abs(values.astype("datetime64[ns]") - target).astype("int64")
     else:
-        try:
-            seconds = float(time)
-        except ValueError:
-            raise TwinError(f"time={time!r} must be elapsed seconds since the start") from None
+        seconds = float(time) if _SECONDS.fullmatch(time) else math.nan
         if not math.isfinite(seconds):
-            raise TwinError(f"time={time!r} must be a finite number of seconds")
+            raise TwinError(
+                f"time={time!r} must be elapsed seconds since the start (0 or more, e.g. 3600)"
+            )
         deltas = np.abs(values.astype("float64") - seconds)
     return int(np.argmin(deltas))
 

@@ -42,6 +42,7 @@ def as_utc(value: datetime | pd.Timestamp | str, *, naive: tzinfo = LOCAL_TZ) ->
     '2025-10-27T07:00:00+00:00'
     """
     if isinstance(value, datetime) and not isinstance(value, pd.Timestamp):
+        # the common case, without pandas (a hot path of ingest)
         aware = value if value.tzinfo is not None else value.replace(tzinfo=naive)
         return aware.astimezone(UTC)
     ts = pd.Timestamp(value)

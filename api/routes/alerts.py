@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import Polygon, mapping
 
+from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from layers.geojson import orient_rfc7946
@@ -90,16 +91,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _wards(message: alerts.CapMessage) -> list[str]:
-    found: list[str] = []
-    for info in message.infos:
-        for area in info.areas:
-            for _name, value in area.geocodes:
-                if value not in found:
-                    found.append(value)
-    return found
-
-
 def _state_at(record: alerts.AlertRecord, now: datetime) -> str:
     """The lifecycle state at ``now``: a message past its ``expires`` is expired, even before
     the next issuance records it so."""
@@ -132,26 +123,25 @@ def _public(record: alerts.AlertRecord, wards: list[str], base: str, now: dateti
 @router.get("", response_model=list[AlertPublic], summary="List warnings")
 def list_alerts(
     request: Request,
+    response: Response,
     state: StateDep,
     ward: Annotated[str | None, Query(max_length=40, description="Ward id, e.g. W01")] = None,
     status: Annotated[State | None, Query(description="Lifecycle state")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[
+        str | None, Query(max_length=200, description="Cursor of the next (older) page")
+    ] = None,
 ) -> list[AlertPublic]:
     """Issued messages, newest first; filter by ward and lifecycle state (a message past its
-    ``expires`` is ``expired``)."""
+    ``expires`` is ``expired``). Older ones: follow the ``Link: rel="next"`` header."""
     base = str(request.base_url).rstrip("/")
     now = _now()
-    out = []
-    for record in alerts.list_alerts(state.engine):
-        if status is not None and _state_at(record, now) != status:
-            continue
-        wards = _wards(alerts.get_alert(state.engine, record.identifier))
-        if ward is not None and ward not in wards and ward not in record.area_key:
-            continue
-        out.append(_public(record, wards, base, now))
-        if len(out) >= limit:
-            break
-    return out
+    (before_seq,) = decode_cursor(before, (int,)) if before else (None,)
+    page, more = alerts.alerts_page(
+        state.engine, ward=ward, state=status, now=now, limit=limit, before_seq=before_seq
+    )
+    link_next(request, response, "before", None if more is None else encode_cursor(more))
+    return [_public(record, wards, base, now) for record, wards in page]
 
 
 def _lonlat_polygon(polygon: str) -> dict[str, Any]:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import DispatcherKey, StateDep
 from api.errors import problem_responses
 from twin import TwinError
-from twin.dispatch import CALL_STATUSES, Call, Dispatcher, Team
+from twin.dispatch import CALL_STATUSES, OPEN_STATUSES, Call, Dispatcher, Team
 from twin.dispatch.calls import MAX_ADDRESS, MAX_NOTES, MAX_PEOPLE
 from twin.keys import ApiKey
 
@@ -133,20 +134,29 @@ async def create_call(
     responses={200: {"description": "Calls, highest priority first"}},
 )
 def list_calls(
+    request: Request,
     state: StateDep,
     _key: DispatcherKey,
     status: Annotated[list[str] | None, Query(description="Statuses (default: open ones)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Calls per page")] = 200,
+    after: Annotated[
+        str | None, Query(max_length=200, description="Cursor of the next page")
+    ] = None,
 ) -> JSONResponse:
-    """Open calls ranked by priority (or the calls with the given statuses)."""
+    """Open calls ranked by priority (or the calls with the given statuses), a page at a time:
+    the next page is in the ``Link: rel="next"`` header (keyset paging)."""
     dispatcher = state.dispatcher()
-    if status:
-        bad = [s for s in status if s not in CALL_STATUSES]
-        if bad:
-            raise TwinError(f"unknown status {bad[0]!r}: use one of {', '.join(CALL_STATUSES)}")
-        calls = dispatcher.queue(statuses=status)
-    else:
-        calls = dispatcher.queue()
-    return JSONResponse([_call_json(c) for c in calls])
+    statuses = list(status) if status else list(OPEN_STATUSES)
+    bad = [s for s in statuses if s not in CALL_STATUSES]
+    if bad:
+        raise TwinError(f"unknown status {bad[0]!r}: use one of {', '.join(CALL_STATUSES)}")
+    cursor = decode_cursor(after, (float, int)) if after else None
+    calls = dispatcher.queue(statuses=statuses, limit=limit + 1, after=cursor)
+    response = JSONResponse([_call_json(c) for c in calls[:limit]])
+    if len(calls) > limit:
+        last = calls[limit - 1]
+        link_next(request, response, "after", encode_cursor(last.priority_score, last.call_id))
+    return response
 
 
 @router.get(

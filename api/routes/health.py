@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter
@@ -25,11 +24,11 @@ class Health(BaseModel):
 
 
 class Version(BaseModel):
-    """Versions of the service and of what it runs on."""
+    """Versions of the service and of its HTTP API (not of what it runs on: that helps an
+    attacker pick an exploit and no client)."""
 
     name: str
     version: str
-    python: str
     api: str
 
 
@@ -59,7 +58,5 @@ def health(state: StateDep) -> Health:
 
 @router.get("/version", response_model=Version, summary="Service version")
 def get_version() -> Version:
-    """The version of hue-twin, of Python and of the HTTP API."""
-    return Version(
-        name="hue-twin", version=package_version(), python=platform.python_version(), api="1"
-    )
+    """The version of hue-twin and of the HTTP API."""
+    return Version(name="hue-twin", version=package_version(), api="1")

@@ -72,5 +72,4 @@ def list_keys(state: StateDep, _admin: AdminKey) -> list[ApiKeyPublic]:
 def revoke_key(key_id: str, state: StateDep, _admin: AdminKey) -> ApiKeyPublic:
     """Revoke a key: it stops authenticating at once."""
     key = keys.revoke_key(state.engine, key_id)
-    state.forget_keys()
     return _public(key)

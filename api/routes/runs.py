@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,7 +239,7 @@ def _status(state: AppState, run_id: str) -> RunStatus:
             started=_parse_time(record["started"]),
             finished=_parse_time(record["finished"]),
             error=record["error"] or (job.error if job else None),
-            summary=record["summary"],
+            summary=_public_summary(record["summary"]),
         )
     assert job is not None
     return RunStatus(
@@ -252,6 +253,24 @@ def _status(state: AppState, run_id: str) -> RunStatus:
         started=_parse_time(record["started"]) if record else None,
         error=job.error,
     )
+
+
+_SERVER_PATH_KEY = re.compile(r"(_file|_path|_dir|_folder)$")
+
+
+def _public_summary(summary: Any) -> Any:
+    """The summary without the server's file paths (``scenario_file`` and every key ending in
+    ``_file``, ``_path``, ``_dir`` or ``_folder``): they tell a stranger where the service
+    lives on disk and are of no use to a client (the files are served by URL)."""
+    if isinstance(summary, dict):
+        return {
+            k: _public_summary(v)
+            for k, v in summary.items()
+            if not (isinstance(k, str) and _SERVER_PATH_KEY.search(k))
+        }
+    if isinstance(summary, list):
+        return [_public_summary(v) for v in summary]
+    return summary
 
 
 @router.get("/runs", response_model=list[RunStatus], summary="List runs")

@@ -5,16 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from twin import sensors
 
-__all__ = ["IngestResult", "ReadingPublic", "router"]
+__all__ = ["INGEST_PART_ROWS", "MAX_PAGE", "IngestResult", "ReadingPublic", "router"]
+
+MAX_PAGE = 10_000
+"""Most readings one page gives."""
+INGEST_PART_ROWS = 500
+"""Readings stored per transaction of an upload: the write lock is held for one part (tens of
+milliseconds), so that a rescue call's intake never waits behind a large upload."""
 
 router = APIRouter(prefix="/sensors", tags=["sensors"])
 
@@ -103,14 +110,15 @@ async def ingest(request: Request, state: StateDep, key: OperatorKey) -> Any:
 
     def work() -> sensors.IngestReport:
         readings = sensors.parse_feed(text, fmt, source="POST /sensors/readings")
-        with state.writes():
-            return sensors.ingest_readings(
-                state.engine,
-                readings,
-                source=f"api:{key.key_id}",
-                content=body,
-                stations=_stations(state),
-            )
+        return sensors.ingest_readings(
+            state.engine,
+            readings,
+            source=f"api:{key.key_id}",
+            content=body,
+            stations=_stations(state),
+            part_rows=INGEST_PART_ROWS,
+            write_lock=state.writes,
+        )
 
     report = await run_in_threadpool(work)
     result = IngestResult(
@@ -127,37 +135,57 @@ async def ingest(request: Request, state: StateDep, key: OperatorKey) -> Any:
 @router.get(
     "/{station}/readings",
     response_model=list[ReadingPublic],
-    summary="A station's readings with QC flags",
+    summary="A station's readings with QC flags (newest page first)",
     responses=problem_responses(404, 422),
 )
 def station_readings(
     station: str,
+    request: Request,
+    response: Response,
     state: StateDep,
     quantity: Annotated[str | None, Query(max_length=50, examples=["water_level"])] = None,
     start: datetime | None = None,
     end: datetime | None = None,
     good_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
+    before: Annotated[
+        str | None, Query(max_length=200, description="Cursor of the next (older) page")
+    ] = None,
 ) -> list[ReadingPublic]:
-    """Readings of one station, oldest first (canonical units; flags say why one is not good)."""
-    frame = sensors.readings_frame(state.engine, station, quantity, start, end, good_only=good_only)
-    if frame.empty and station not in _stations(state):
+    """The newest ``limit`` readings of one station, oldest first (canonical units; flags say
+    why one is not good). Older ones: follow the ``Link: rel="next"`` header (keyset paging:
+    each page costs the same)."""
+    cursor = decode_cursor(before, (datetime, int)) if before else None
+    page, more = sensors.readings_page(
+        state.engine,
+        station,
+        quantity,
+        _utc_query(start, "start"),
+        _utc_query(end, "end"),
+        good_only=good_only,
+        limit=limit,
+        before=cursor,
+    )
+    if not page and cursor is None and station not in _stations(state):
         raise HTTPException(404, detail=f"no station {station!r} and no readings stored for it")
-    frame = frame.sort_values("time").tail(limit)
-    out = []
-    for row in frame.itertuples(index=False):
-        value = None if row.value is None or row.value != row.value else float(row.value)
-        out.append(
-            ReadingPublic(
-                station_id=row.station_id,
-                quantity=row.quantity,
-                time=row.time.to_pydatetime(),
-                value=value,
-                unit=row.unit,
-                value_raw=float(row.value_raw),
-                unit_raw=row.unit_raw,
-                flags=[f for f in str(row.flags or "").split(",") if f],
-                good=bool(row.good),
-            )
+    link_next(request, response, "before", encode_cursor(*more) if more else None)
+    return [
+        ReadingPublic(
+            station_id=r.station_id,
+            quantity=r.quantity,
+            time=r.time,
+            value=r.value,
+            unit=r.unit,
+            value_raw=r.value_raw,
+            unit_raw=r.unit_raw,
+            flags=list(r.flags),
+            good=r.good,
         )
-    return out
+        for r in page
+    ]
+
+
+def _utc_query(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and not 1900 <= value.year <= 2199:
+        raise HTTPException(422, detail=f"{name}={value.isoformat()}: use a year 1900-2199")
+    return value

@@ -106,3 +106,44 @@ def test_cli_refuses_unknown_role_without_traceback(tmp_path: Any) -> None:
     assert "Traceback" not in result.output
     missing = CliRunner().invoke(cli, ["keys", "revoke", "abcdef12", "--database-url", url])
     assert missing.exit_code == 2
+
+
+def test_a_revocation_holds_at_once_in_every_worker(app_settings: Any) -> None:
+    """Two apps over one database stand for two workers: a key revoked through one of them,
+    or through the CLI's function, is refused by both on the very next request."""
+    from api import create_app
+    from twin.keys import revoke_key
+
+    with TestClient(create_app(app_settings)) as one, TestClient(create_app(app_settings)) as two:
+        engine = one.app.state.twin.engine  # type: ignore[attr-defined]
+        admin = {"Authorization": f"Bearer {create_key(engine, role='admin')[1]}"}
+        for revoke in ("api", "cli"):
+            key, token = create_key(engine, role="dispatcher")
+            headers = {"Authorization": f"Bearer {token}"}
+            assert one.get("/dispatch/teams", headers=headers).status_code == 200
+            assert two.get("/dispatch/teams", headers=headers).status_code == 200
+            if revoke == "api":
+                assert one.delete(f"/keys/{key.key_id}", headers=admin).status_code == 200
+            else:
+                revoke_key(engine, key.key_id)
+            assert one.get("/dispatch/teams", headers=headers).status_code == 401
+            assert two.get("/dispatch/teams", headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer twin_00000000_nope", "Basic abc"])
+def test_no_body_is_read_before_the_key_is_checked(client: TestClient, auth: str | None) -> None:
+    read: list[int] = []
+
+    def body() -> Any:
+        for _ in range(100):
+            read.append(1)
+            yield b"[" + b"0," * 50_000 + b"0]"
+
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = auth
+    for path in ("/sensors/readings", "/dispatch/calls", "/scenarios"):
+        response = client.post(path, content=body(), headers=headers)
+        assert response.status_code == 401, path
+        assert "WWW-Authenticate" in response.headers
+    assert len(read) <= 3  # at most what the client pushed before the answer; never 100

@@ -142,3 +142,23 @@ def test_outbound_without_flood_is_empty(client: TestClient, tokens: dict[str, s
     headers = bearer(tokens["dispatcher"])
     assert client.get("/dispatch/outbound", params={"hours": 6}, headers=headers).json() == []
     assert client.get("/dispatch/outbound", params={"hours": 0}, headers=headers).status_code == 422
+
+
+def test_the_queue_comes_in_keyset_pages(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = bearer(tokens["dispatcher"])
+    for i in range(7):
+        body = {**CALL, "phone": f"09051000{i:02d}", "people": 1 + i % 4}
+        assert client.post("/dispatch/calls", json=body, headers=headers).status_code == 201
+    whole = [c["call_id"] for c in client.get("/dispatch/calls", headers=headers).json()]
+    assert len(whole) >= 7
+    seen: list[int] = []
+    url: str | None = "/dispatch/calls?limit=3"
+    while url is not None:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200 and len(response.json()) <= 3
+        seen += [c["call_id"] for c in response.json()]
+        link = response.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+    assert seen == whole  # the same ranking, each call once
+    bad = client.get("/dispatch/calls", params={"after": "eyJ4IjogMX0"}, headers=headers)
+    assert bad.status_code == 422

@@ -295,12 +295,18 @@ def test_list_filters_and_paging(client: TestClient) -> None:
         {"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"},
         {"start_date": "yesterday"},
         {"page_size": "5000"},
+        {"start_date": "0001-01-01T00:00:00+14:00"},
+        {"end_date": "9999-12-31T23:59:59-23:59"},
+        {"start_date": "0001-01-01T00:00:00+14:00", "end_date": "9999-12-31T23:59:59-23:59"},
     ],
 )
-def test_bad_list_queries_are_400(client: TestClient, params: dict[str, str]) -> None:
-    response = client.get("/open311/v2/requests.json", params=params)
+@pytest.mark.parametrize("form", ["json", "xml"])
+def test_bad_list_queries_are_400(client: TestClient, params: dict[str, str], form: str) -> None:
+    response = client.get(f"/open311/v2/requests.{form}", params=params)
     assert response.status_code == 400
-    assert response.json()[0]["code"] == 400
+    if form == "json":
+        assert response.json()[0]["code"] == 400
+        assert response.json()[0]["description"]
 
 
 def test_unknown_format_is_400(client: TestClient) -> None:

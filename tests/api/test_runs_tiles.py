@@ -75,6 +75,11 @@ def test_other_variables_and_cache(client: TestClient, run_id: str) -> None:
         ("tiles/depth/3/8/1.png", 404),
         ("tiles/depth/40/1/1.png", 422),
         ("tiles/depth/16/52353/29728.png?time=noon", 422),
+        ("tiles/depth/16/52353/29728.png?time=nan", 422),
+        ("tiles/depth/16/52353/29728.png?time=-5", 422),
+        ("tiles/depth/16/52353/29728.png?time=1_000", 422),
+        ("tiles/depth/16/52353/29728.png?time=0001-01-01T00:00:00%2B14:00", 422),
+        ("tilejson.json?var=depth&time=nan", 422),
     ],
 )
 def test_bad_tiles(client: TestClient, run_id: str, path: str, status: int) -> None:
@@ -262,3 +267,17 @@ def test_nowcast_is_queued_and_followed(client: TestClient, tokens: dict[str, st
     while dispatcher.flood is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert dispatcher.flood is not None  # dispatch now routes on the nowcast
+
+
+@pytest.mark.parametrize("time", ["nan", "-5", "inf", "1_000", "2025-10-27T00:00:00Z"])
+def test_elapsed_seconds_must_be_plain_and_not_negative(time: str) -> None:
+    import numpy as np
+    import xarray as xr
+
+    from api.tiling import time_index
+    from twin import TwinError
+
+    ds = xr.Dataset(coords={"time": np.array([0.0, 3600.0])})
+    assert time_index(ds, "3600") == 1 and time_index(ds, "1e9") == 1
+    with pytest.raises(TwinError, match="elapsed seconds"):
+        time_index(ds, time)

@@ -82,3 +82,69 @@ def test_no_input_gives_a_server_error(
     assert operations >= 40
     assert calls[0] >= 3 * operations
     assert failures == [], "\n".join(failures)
+
+
+DEEP = {
+    "application/json": "[" * 1000 + "]" * 1000,
+    "application/toml": "x = " + "[" * 500 + "]" * 500 + "\n",
+}
+"""Bodies nested past Python's recursion limit (its parsers recurse)."""
+EXTREME_DATES = ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59", "1677-09-21T00:00:00Z")
+"""Dates at the ends of the calendar: year 1 at +14:00 is before year 1 in UTC."""
+
+
+def _date_parameters(operation: Any) -> list[str]:
+    return [
+        p["name"]
+        for p in operation.definition.raw.get("parameters", [])
+        if p.get("in") == "query"
+        and any(
+            s.get("format") == "date-time" for s in (p["schema"], *p["schema"].get("anyOf", []))
+        )
+    ]
+
+
+def test_deep_nesting_and_extreme_dates_give_no_server_error(
+    client: TestClient, tokens: dict[str, str], run_id: str
+) -> None:
+    """The cases the generator does not reach: every JSON/TOML body nested 1,000 (500) levels
+    deep, every date-time query parameter at the ends of the calendar."""
+    state = client.app.state.twin  # type: ignore[attr-defined]
+    state.jobs = _RecordOnly(state.runs_dir, 1)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    failures: list[str] = []
+    tried = {"body": 0, "date": 0}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        raw = operation.definition.raw
+        paths = {
+            p["name"]: run_id if p["name"] == "run_id" else "1"
+            for p in raw.get("parameters", [])
+            if p.get("in") == "path"
+        }
+        sends: list[tuple[str, dict[str, Any]]] = []
+        for media in raw.get("requestBody", {}).get("content", {}):
+            if media in DEEP:
+                tried["body"] += 1
+                sends.append(
+                    (media, {"content": DEEP[media], "headers": {**headers, "Content-Type": media}})
+                )
+        for name in _date_parameters(operation):
+            for value in EXTREME_DATES:
+                tried["date"] += 1
+                sends.append((f"{name}={value}", {"params": {name: value}, "headers": headers}))
+        for what, kwargs in sends:
+            case = operation.Case(path_parameters=paths)
+            path = case.formatted_path
+            response = client.request(case.method, path, **kwargs)
+            if response.status_code >= 500:
+                failures.append(f"{case.method} {path} {what[:60]} -> {response.status_code}")
+                continue
+            try:
+                case.validate_response(response, checks=CHECKS[1:], headers=headers)
+            except FailureGroup as exc:
+                found = "; ".join(f"{f.title}: {f.message[:200]}" for f in exc.exceptions)
+                failures.append(f"{case.method} {path} {what[:60]}: {found}")
+    assert tried["body"] >= 3 and tried["date"] >= 6
+    assert failures == [], "\n".join(failures)

@@ -76,3 +76,31 @@ def test_bad_batches(client: TestClient, tokens: dict[str, str]) -> None:
     assert broken.status_code == 422
     assert broken.headers["content-type"] == "application/problem+json"
     assert client.get("/sensors/nowhere/readings").status_code == 404
+
+
+def test_readings_come_in_keyset_pages_newest_first(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    rows = "\n".join(
+        f"phu_oc_page,2025-10-20T{h:02d}:00:00+07:00,water_level,{2 + h / 100:.2f},m"
+        for h in range(24)
+    )
+    headers = {**bearer(tokens["operator"]), "Content-Type": "text/csv"}
+    body = "station_id,time,quantity,value,unit\n" + rows + "\n"
+    assert client.post("/sensors/readings", content=body, headers=headers).status_code == 201
+    pages = []
+    url: str | None = "/sensors/phu_oc_page/readings?limit=10"
+    while url is not None:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages.append([r["time"] for r in response.json()])
+        link = response.headers.get("link")
+        url = link.split(">")[0].lstrip("<") if link else None
+        assert (link is None) == ("x-next-cursor" not in response.headers)
+    assert [len(p) for p in pages] == [10, 10, 4]
+    assert all(p == sorted(p) for p in pages)  # each page oldest first
+    everything = [t for p in reversed(pages) for t in p]
+    assert everything == sorted(everything) and len(set(everything)) == 24
+    bad = client.get("/sensors/phu_oc_page/readings", params={"before": "not-a-cursor"})
+    assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
+    assert client.get("/sensors/phu_oc_page/readings", params={"limit": 10_001}).status_code == 422

@@ -98,12 +98,16 @@ def test_oversized_body_is_refused_with_413(client: TestClient) -> None:
     assert declared.json()["type"] == "urn:hue-twin:problem:too-large"
 
 
-def test_oversized_chunked_body_is_refused_with_413(client: TestClient) -> None:
+def test_oversized_chunked_body_is_refused_with_413(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
     def chunks() -> Any:
         for _ in range(80):
             yield b"y" * 1024
 
-    response = client.post("/keys", content=chunks(), headers={"content-type": "application/json"})
+    # with a key: without one, the answer is a 401 before any byte is read
+    headers = {"content-type": "application/json", "Authorization": f"Bearer {tokens['admin']}"}
+    response = client.post("/keys", content=chunks(), headers=headers)
     assert response.status_code == 413
 
 

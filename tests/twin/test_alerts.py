@@ -761,3 +761,42 @@ def test_issuances_at_the_same_instant_never_make_two_alerts(any_database: str) 
 def active_ids(engine: Any) -> list[str]:
     """Identifiers of the messages in effect."""
     return [r.identifier for r in list_alerts(engine) if r.state == "active"]
+
+
+def test_alerts_page_filters_in_sql_and_pages_by_seq(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from twin.alerts import WardImpact, alerts_page, issue_alerts
+    from twin.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    now = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+    ring = [(107.581, 16.458), (107.581, 16.463), (107.587, 16.463), (107.587, 16.458)]
+    wards = [
+        WardImpact(
+            f"W0{i}",
+            f"ward {i}",
+            ring,
+            people_by_hazard_class=(6000, 2000, 900, 100),
+            max_hazard_class=3,
+            arrival=now + timedelta(hours=2),
+        )
+        for i in range(1, 6)
+    ]
+    issued = [m.identifier for m in issue_alerts(engine, wards, now=now)]
+    assert len(issued) == 5
+    seen, cursor, pages = [], None, 0
+    while True:
+        page, cursor = alerts_page(engine, now=now, limit=2, before_seq=cursor)
+        seen += [(r.identifier, w) for r, w in page]
+        pages += 1
+        if cursor is None:
+            break
+    assert pages == 3 and sorted(i for i, _ in seen) == sorted(issued)
+    assert all(len(w) == 1 and w[0].startswith("W0") for _, w in seen)
+    (w3,) = alerts_page(engine, ward="W03", now=now)[0]
+    assert w3[1] == ["W03"]
+    assert alerts_page(engine, ward="ZZ", now=now) == ([], None)
+    later = now + timedelta(days=30)  # past every expires
+    assert len(alerts_page(engine, state="expired", now=later)[0]) == 5
+    assert alerts_page(engine, state="active", now=later) == ([], None)

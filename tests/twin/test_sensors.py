@@ -262,7 +262,7 @@ def test_gap_is_noted_not_flagged():
     assert result.counts()["gap"] == 1
 
 
-def test_duplicate_in_file_is_kept_once_and_conflict_noted():
+def test_duplicate_in_file_is_kept_once_and_a_conflict_is_kept_flagged():
     text = csv_rows(
         [
             ("g1", T0, "water_level", 2.0, "m"),
@@ -272,8 +272,13 @@ def test_duplicate_in_file_is_kept_once_and_conflict_noted():
         ]
     )
     result = qc(text)
-    assert len(result.readings) == 2
-    assert result.duplicates == 2
+    assert [(r.value, r.flags, r.copy_no) for r in result.readings] == [
+        (2.0, [], 0),
+        (2.5, ["conflict"], 1),
+        (2.1, [], 0),
+    ]
+    assert result.duplicates == 1
+    assert result.counts()["conflict"] == 1
     assert [n.kind for n in result.notes] == ["duplicate_conflict"]
 
 
@@ -535,3 +540,146 @@ def test_postgresql_ingest_and_query(postgres_url: str) -> None:
         assert str(series(engine, "kim-long", "water_level").index.tz) == "UTC"
     finally:
         engine.dispose()
+
+
+def test_a_future_dated_reading_does_not_block_the_real_one(engine):
+    """The probe's case: 99.0 m ingested 330 s ahead (flagged future), then the real 2.10 m
+    for that time: the real one is stored good and is what the series uses."""
+    at = NOW + timedelta(seconds=330)
+    early = csv_rows([("g1", at, "water_level", 99.0, "m")])
+    real = csv_rows([("g1", at, "water_level", 2.10, "m")])
+    first = ingest_readings(
+        engine, parse_feed(early, "csv"), source="a", stations=STATIONS, now=NOW
+    )
+    assert first.counts["future"] == 1
+    later = at + timedelta(seconds=40)
+    second = ingest_readings(
+        engine, parse_feed(real, "csv"), source="b", stations=STATIONS, now=later
+    )
+    assert (second.added, second.counts["duplicate"], second.counts["good"]) == (1, 0, 1)
+    assert series(engine, "g1", "water_level").tolist() == [2.10]
+    again = ingest_readings(
+        engine, parse_feed(real + "\n", "csv"), source="c", stations=STATIONS, now=later
+    )
+    assert (again.added, again.counts["duplicate"]) == (0, 1)
+
+
+def test_a_second_value_for_a_good_reading_is_kept_as_a_conflict(engine):
+    one = csv_rows([("g1", T0, "water_level", 2.0, "m")])
+    other = csv_rows([("g1", T0, "water_level", 2.4, "m")])
+    ingest_readings(engine, parse_feed(one, "csv"), source="a", stations=STATIONS, now=NOW)
+    report = ingest_readings(
+        engine, parse_feed(other, "csv"), source="b", stations=STATIONS, now=NOW
+    )
+    assert (report.added, report.counts["conflict"], report.counts["duplicate"]) == (1, 1, 0)
+    frame = readings_frame(engine, "g1")
+    assert sorted(zip(frame["value"], frame["flags"], strict=True)) == [
+        (2.0, ""),
+        (2.4, "conflict"),
+    ]
+    assert series(engine, "g1", "water_level").tolist() == [2.0]
+    assert sensor_notes(engine, "g1")["kind"].tolist() == ["duplicate_conflict"]
+
+
+@pytest.mark.parametrize(
+    ("time", "problem"),
+    [
+        ("9999-12-31T23:59:59+00:00", "between the years 1900 and 2199"),
+        ("0001-01-01T00:00:00Z", "between the years 1900 and 2199"),
+        ("0001-01-01T00:00:00+14:00", "between the years 1900 and 2199"),
+        ("1677-09-22T00:00:00Z", "between the years 1900 and 2199"),
+    ],
+)
+def test_impossible_times_are_refused_with_the_row(time, problem):
+    text = f"station_id,time,quantity,value,unit\ng1,{time},water_level,2.0,m\n"
+    with pytest.raises(SensorFileError, match=problem):
+        parse_feed(text, "csv")
+
+
+def test_a_time_before_the_earliest_is_flagged_too_old():
+    text = csv_rows(
+        [
+            ("g1", datetime(1970, 1, 1, tzinfo=UTC), "water_level", 2.0, "m"),
+            ("g1", T0, "water_level", 2.0, "m"),
+        ]
+    )
+    assert [r.flags for r in qc(text).readings] == [["too_old"], []]
+
+
+@pytest.mark.parametrize("value", ["1_000", "inf", "nan", "0x10", " 1e400"])
+def test_values_must_be_plain_finite_decimals(value):
+    text = (
+        f"station_id,time,quantity,value,unit\ng1,2025-10-27T07:00:00+07:00,water_level,{value},m\n"
+    )
+    with pytest.raises(SensorFileError, match="not a finite number"):
+        parse_feed(text, "csv")
+
+
+def test_deeply_nested_json_is_refused_with_a_message():
+    text = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(SensorFileError, match="nested too deeply"):
+        parse_feed(text, "json")
+
+
+def _long_feed(hours: int) -> str:
+    values = [2.0 + 0.01 * (h % 50) for h in range(hours)]
+    return level_rows(values) + "\n".join(
+        f"r1,{(T0 + timedelta(hours=h)).isoformat()},rain,{h % 3},mm" for h in range(hours)
+    )
+
+
+def test_ingest_in_parts_stores_what_one_transaction_stores(tmp_path: Path):
+    text = _long_feed(300)
+    whole = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    parts = make_engine(f"sqlite:///{tmp_path / 'parts.db'}")
+    raw = parse_feed(text, "csv")
+    one = ingest_readings(whole, raw, source="a", stations=STATIONS, now=NOW)
+    holds: list[int] = []
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def lock():
+        holds.append(1)
+        yield
+
+    many = ingest_readings(
+        parts, raw, source="a", stations=STATIONS, now=NOW, part_rows=64, write_lock=lock
+    )
+    assert (many.added, many.counts) == (one.added, one.counts)
+    assert len(holds) == 2 + -(-len(raw) // 64)  # the batch, each part, the end
+    columns = ["station_id", "quantity", "time", "value", "flags", "good"]
+    assert readings_frame(parts)[columns].equals(readings_frame(whole)[columns])
+    again = ingest_readings(parts, raw, source="a", stations=STATIONS, now=NOW, part_rows=64)
+    assert again.already_ingested
+
+
+def test_an_upload_cut_off_half_way_is_completed_by_sending_it_again(engine):
+    raw = parse_feed(_long_feed(200), "csv")
+    calls = [0]
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def dies_on_the_fourth():
+        calls[0] += 1
+        if calls[0] == 4:
+            raise RuntimeError("killed")
+        yield
+
+    with pytest.raises(RuntimeError):
+        ingest_readings(
+            engine,
+            raw,
+            source="a",
+            stations=STATIONS,
+            now=NOW,
+            part_rows=50,
+            write_lock=dies_on_the_fourth,
+        )
+    stored = len(readings_frame(engine))
+    assert stored == 100  # two parts of 50
+    report = ingest_readings(engine, raw, source="a", stations=STATIONS, now=NOW, part_rows=50)
+    assert not report.already_ingested
+    assert (report.added, report.counts["duplicate"]) == (len(raw) - 100, 100)
+    assert len(readings_frame(engine)) == len(raw)

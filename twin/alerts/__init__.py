@@ -24,6 +24,7 @@ Examples
 []
 """
 
+from twin.alerts._listing import alerts_page
 from twin.alerts.cap import (
     CAP_NAMESPACE,
     CapArea,
@@ -75,6 +76,7 @@ __all__ = [
     "alarm_levels_from_gauges",
     "alert_json",
     "alert_xml",
+    "alerts_page",
     "atom_feed",
     "cancel_alert",
     "cap_circle",

@@ -32,7 +32,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lxml import etree
-from sqlalchemy import DDL, Engine, Index, Integer, String, Text, event, select, text, update
+from sqlalchemy import (
+    DDL,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from twin._errors import ConflictError, NotFoundError, TwinError
@@ -45,6 +57,7 @@ from twin.db import Base, session_scope
 __all__ = [
     "AlertRecord",
     "AlertRow",
+    "AlertWardRow",
     "active_alerts",
     "alert_json",
     "alert_xml",
@@ -55,6 +68,7 @@ __all__ = [
     "get_alert",
     "issue_alerts",
     "list_alerts",
+    "message_wards",
     "write_alerts",
 ]
 
@@ -98,6 +112,34 @@ Index(
     sqlite_where=text("state = 'active'"),
     postgresql_where=text("state = 'active'"),
 )
+
+
+class AlertWardRow(Base):
+    """A ward (CAP area geocode) that a message covers: ``GET /alerts?ward=`` reads this
+    index, never the messages' XML."""
+
+    __tablename__ = "alert_wards"
+
+    identifier: Mapped[str] = mapped_column(
+        ForeignKey("alert_messages.identifier", ondelete="CASCADE"), primary_key=True
+    )
+    ward_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_alert_wards_ward_seq", AlertWardRow.ward_id, AlertWardRow.seq)
+
+
+def message_wards(msg: CapMessage) -> list[str]:
+    """The geocode values of a message's areas (its wards), each once, in order."""
+    found: list[str] = []
+    for info in msg.infos:
+        for area in info.areas:
+            for _name, value in area.geocodes:
+                if value not in found:
+                    found.append(value)
+    return found
 
 
 class AlertLockRow(Base):
@@ -317,6 +359,11 @@ def _store(
             run_id=run_id,
             xml=msg.to_xml().decode("utf-8"),
         )
+    )
+    session.flush()
+    session.add_all(
+        AlertWardRow(identifier=msg.identifier, ward_id=w, seq=seq, position=i)
+        for i, w in enumerate(message_wards(msg))
     )
     session.flush()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twin.db import Base
@@ -17,6 +17,8 @@ class CallRow(Base):
     """A call for help, from intake to its end."""
 
     __tablename__ = "dispatch_calls"
+    # the ranked queue, page by page (keyset on priority_score, id)
+    __table_args__ = (Index("ix_dispatch_calls_queue", "status", "priority_score", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)

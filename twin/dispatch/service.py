@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 import pyproj
 import xarray as xr
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Engine,
+    and_,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from twin._errors import ConflictError, NotFoundError, TwinError
@@ -53,6 +62,8 @@ from twin.dispatch.teams import (
 __all__ = ["Dispatcher"]
 
 FloodInput = FloodState | xr.Dataset | str | Path | None
+#: Team statuses that follow an open call.
+_ON_CALL = tuple(TEAM_STATUS_FOR_CALL[s] for s in ("assigned", "en route", "on scene"))
 
 
 class Dispatcher:
@@ -433,13 +444,28 @@ class Dispatcher:
         with session_scope(self.engine) as s:
             return [Call.from_row(r) for r in s.scalars(q).all()]
 
-    def queue(self, statuses: Iterable[str] = OPEN_STATUSES) -> list[Call]:
-        """Open calls, highest priority first (ties: the earlier call first)."""
-        q = (
-            select(CallRow)
-            .where(CallRow.status.in_(list(statuses)))
-            .order_by(CallRow.priority_score.desc(), CallRow.id)
-        )
+    def queue(
+        self,
+        statuses: Iterable[str] = OPEN_STATUSES,
+        *,
+        limit: int | None = None,
+        after: tuple[float, int] | None = None,
+    ) -> list[Call]:
+        """Open calls, highest priority first (ties: the earlier call first).
+
+        ``limit`` and ``after`` (the priority score and id of the last call of the previous
+        page) read one page through the (status, priority_score, id) index.
+        """
+        q = select(CallRow).where(CallRow.status.in_(list(statuses)))
+        if after is not None:
+            score, call_id = after
+            q = q.where(
+                or_(
+                    CallRow.priority_score < score,
+                    and_(CallRow.priority_score == score, CallRow.id > call_id),
+                )
+            )
+        q = q.order_by(CallRow.priority_score.desc(), CallRow.id).limit(limit)
         with session_scope(self.engine) as s:
             return [Call.from_row(r) for r in s.scalars(q).all()]
 
@@ -532,14 +558,21 @@ class Dispatcher:
                 f"status {status!r}: an operator sets available, returning or off duty; the "
                 "other team statuses follow the call"
             )
-        team = self.team(team_id)
-        if team.call_id is not None and self.call(team.call_id).status in OPEN_STATUSES:
-            raise ConflictError(f"team {team_id} is on call {team.call_id}; finish that call first")
+        # One conditional UPDATE, never read-then-write: a team that an assignment took
+        # between a read and a write would be freed while its call still holds it.
         values: dict[str, Any] = {"status": status, "call_id": None, "updated_at": self.clock()}
         if status == "available":
-            values.update(x=team.station_x, y=team.station_y)
+            values.update(x=TeamRow.station_x, y=TeamRow.station_y)
         with session_scope(self.engine) as s:
-            s.execute(update(TeamRow).where(TeamRow.team_id == team_id).values(**values))
+            done: CursorResult[Any] = s.execute(  # type: ignore[assignment]
+                update(TeamRow)
+                .where(TeamRow.team_id == team_id, *_team_is_free(team_id))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        if done.rowcount != 1:
+            team = self.team(team_id)  # NotFoundError when there is no such team
+            raise ConflictError(f"team {team_id} is on call {team.call_id}; finish that call first")
         return self.team(team_id)
 
     def propose(self, call_id: int) -> Proposal:
@@ -609,7 +642,11 @@ class Dispatcher:
                 with session_scope(self.engine) as s:
                     won: CursorResult[Any] = s.execute(  # type: ignore[assignment]
                         update(TeamRow)
-                        .where(TeamRow.team_id == option.team_id, TeamRow.status == "available")
+                        .where(
+                            TeamRow.team_id == option.team_id,
+                            TeamRow.status == "available",
+                            *_team_is_free(option.team_id),
+                        )
                         .values(status="assigned", call_id=call_id, updated_at=now)
                         .execution_options(synchronize_session=False)
                     )
@@ -685,8 +722,12 @@ class Dispatcher:
                     team_values.update(x=call.x, y=call.y)
                 if status == "new":
                     team_values["call_id"] = None
+                # only while the team still serves this call: a later call may hold it now
                 s.execute(
-                    update(TeamRow).where(TeamRow.team_id == call.team_id).values(**team_values)
+                    update(TeamRow)
+                    .where(TeamRow.team_id == call.team_id, TeamRow.call_id == call_id)
+                    .values(**team_values)
+                    .execution_options(synchronize_session=False)
                 )
             s.add(
                 CallEventRow(
@@ -745,6 +786,16 @@ class Dispatcher:
                 }
             )
         return outbound_list(self.flood, people, hours=float(hours), danger_class=danger_class)
+
+
+def _team_is_free(team_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """WHERE terms of a team that no open call holds: its own row does not follow a call
+    (PostgreSQL re-checks this on the row a concurrent transaction just committed) and no open
+    call names it."""
+    return (
+        TeamRow.status.not_in(_ON_CALL),
+        ~exists().where(CallRow.team_id == team_id, CallRow.status.in_(OPEN_STATUSES)),
+    )
 
 
 def _floats(values: Sequence[Any]) -> np.ndarray:

@@ -129,6 +129,17 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _query_time(value: datetime | None, name: str, problems: list[str]) -> datetime | None:
+    """``value`` in UTC, or None with a problem when its year is outside 1900-2199 (year 1
+    at +14:00 or 9999 at -23:59 would overflow the date arithmetic)."""
+    if value is None:
+        return None
+    if not 1900 <= value.year <= 2199:
+        problems.append(f"{name} {value.isoformat()} is not between the years 1900 and 2199")
+        return None
+    return _utc(value)
+
+
 def _public(row: ServiceRequestRow) -> ServiceRequest:
     service = get_service(row.service_code)
     requested = _utc(row.requested_at)
@@ -468,7 +479,8 @@ def list_requests(
         problems.append(f"page={page} must be 1 or more")
     if not 1 <= page_size <= 1000:
         problems.append(f"page_size={page_size} must be between 1 and 1000")
-    start, end = _utc(start), _utc(end)
+    start = _query_time(start, "start_date", problems)
+    end = _query_time(end, "end_date", problems)
     if start is None and end is None:
         start = (_utc(now) or datetime.now(UTC)) - timedelta(days=MAX_DATE_RANGE_DAYS)
     elif start is not None and end is not None:

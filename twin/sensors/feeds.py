@@ -30,6 +30,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,11 @@ from twin._time import as_utc
 __all__ = ["REQUIRED_FIELDS", "RawReading", "SensorFileError", "parse_feed", "read_feed"]
 
 REQUIRED_FIELDS = ("station_id", "time", "quantity", "value", "unit")
+#: Times a reading may carry at all (older or later is a typo or a broken clock, and would
+#: overflow the date arithmetic of QC); QC flags the implausible ones in between.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+#: A plain decimal number: no ``1_000``, ``inf`` or ``nan`` that Python's ``float`` accepts.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _MAX_PROBLEMS = 20
 
 
@@ -89,9 +95,17 @@ def _parse_row(
     try:
         if not isinstance(raw_time, str):
             raise ValueError
-        time = as_utc(datetime.fromisoformat(raw_time.strip()))
+        written = datetime.fromisoformat(raw_time.strip())
     except (ValueError, TypeError):
         bad.append(f"time {raw_time!r} is not ISO 8601 (e.g. 2025-10-27T07:00:00+07:00)")
+    else:
+        # judged as written, before any arithmetic: year 1 at +14:00 overflows in UTC
+        if EARLIEST_YEAR <= written.year <= LATEST_YEAR:
+            time = as_utc(written)
+        else:
+            bad.append(
+                f"time {raw_time!r} is not between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+            )
     value = _number(row.get("value"))
     if value is None:
         bad.append(f"value {row.get('value')!r} is not a finite number")
@@ -122,10 +136,9 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
+        if not _DECIMAL.fullmatch(value.strip()):
             return None
+        value = float(value.strip())
     if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
     return None
@@ -166,6 +179,9 @@ def _rows_json(text: str, problems: list[str]) -> list[tuple[int, dict[str, Any]
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         problems.append(f"not valid JSON: {exc}")
+        return []
+    except RecursionError:
+        problems.append("not valid JSON: nested too deeply (a reading is one flat object)")
         return []
     items = data.get("readings") if isinstance(data, dict) else data
     if not isinstance(items, list):

@@ -10,6 +10,8 @@ Rules, in the order they are applied (a reading may carry several flags):
     The unit is unknown or does not fit the quantity (``m3/s`` for a water level).
 ``future``
     The time lies after ``now`` + ``future_tolerance_s``.
+``too_old``
+    The time lies before ``earliest_time`` (a clock reset to 1970, a year typo).
 ``out_of_order``
     In the file, the reading comes after a reading of the same station and quantity with a
     later time (the feed went back in time).
@@ -17,15 +19,17 @@ Rules, in the order they are applied (a reading may carry several flags):
     Outside the physical range of the quantity (rain: intensity in mm/h).
 ``spike``
     Change against the previous good reading faster than ``max_rate_per_h``.
+``conflict``
+    A second reading for a station, quantity and time that already has a good one, with
+    another value: kept (never dropped) but not used; a ``duplicate_conflict`` note says so.
 ``stuck``
     The repeats of a value that occurs ``stuck_count`` times or more in a row over at least
     ``stuck_min_h`` hours (the first one is a real measurement and stays good); 0 mm of rain
     is never stuck.
 
-Not flags on a reading but counted and noted: ``duplicate`` (the same station, quantity and
-time again, in the file or already stored: not stored twice; a different value is written to
-a ``duplicate_conflict`` note) and ``gap`` (consecutive readings further apart than
-``gap_factor`` times the station's median spacing: a ``gap`` note).
+Not flags on a reading but counted and noted: ``duplicate`` (the same station, quantity, time
+and value again, in the file or already stored: not stored twice) and ``gap`` (consecutive
+readings further apart than ``gap_factor`` times the station's median spacing: a ``gap`` note).
 """
 
 from __future__ import annotations
@@ -53,12 +57,17 @@ FLAGS = (
     "bad_quantity",
     "wrong_unit",
     "future",
+    "too_old",
     "out_of_order",
+    "conflict",
     "out_of_range",
     "spike",
     "stuck",
 )
 """Every reading flag, in the order they are checked and stored."""
+
+#: Flags about the arrival of a reading, not its value.
+_ARRIVAL_FLAGS = frozenset({"future", "out_of_order"})
 
 Key = tuple[str, str]
 
@@ -82,6 +91,9 @@ class CheckedReading:
     unit: str
     interval_s: float | None
     flags: list[str] = field(default_factory=list)
+    #: 0 for the first reading of its station, quantity and time; 1, 2, ... for later ones
+    #: with other values (a flagged reading never blocks a good one).
+    copy_no: int = 0
 
     @property
     def good(self) -> bool:
@@ -140,6 +152,7 @@ def check_readings(
     now: datetime,
     history: Mapping[Key, Sequence[StoredPoint]] | None = None,
     config: QCConfig | None = None,
+    last_times: dict[Key, datetime] | None = None,
 ) -> QCResult:
     """Apply every QC rule to the readings of one file.
 
@@ -156,6 +169,9 @@ def check_readings(
         spikes, stuck runs, gaps and duplicates are judged across files.
     config
         Thresholds; default :class:`QCConfig`.
+    last_times
+        The latest time per (station_id, quantity) of the readings before ``raw`` in the same
+        file (a file checked in parts); updated in place.
 
     Returns
     -------
@@ -164,11 +180,12 @@ def check_readings(
     config = config or QCConfig()
     history = history or {}
     future_limit = now + timedelta(seconds=config.future_tolerance_s)
-    stored_times: dict[Key, dict[datetime, StoredPoint]] = {
-        k: {p.time: p for p in pts} for k, pts in history.items()
-    }
-    seen: dict[Key, dict[datetime, CheckedReading]] = defaultdict(dict)
-    last_in_file: dict[Key, datetime] = {}
+    stored_times: dict[Key, dict[datetime, list[StoredPoint | CheckedReading]]] = {}
+    for k, pts in history.items():
+        for p in pts:
+            stored_times.setdefault(k, {}).setdefault(p.time, []).append(p)
+    seen: dict[Key, dict[datetime, list[StoredPoint | CheckedReading]]] = defaultdict(dict)
+    last_in_file: dict[Key, datetime] = {} if last_times is None else last_times
     checked: list[CheckedReading] = []
     notes: list[SensorNote] = []
     duplicates = 0
@@ -187,39 +204,63 @@ def check_readings(
             flags.append("wrong_unit")
         if r.time > future_limit:
             flags.append("future")
+        if r.time < config.earliest_time:
+            flags.append("too_old")
         previous = last_in_file.get(key)
         if previous is not None and r.time < previous:
             flags.append("out_of_order")
         last_in_file[key] = r.time
 
-        earlier = seen[key].get(r.time)
-        stored = stored_times.get(key, {}).get(r.time)
-        if earlier is not None or stored is not None:
+        there = stored_times.get(key, {}).get(r.time, []) + seen[key].get(r.time, [])
+        if any(_same(p, value, flags) for p in there):
             duplicates += 1
-            kept = earlier if earlier is not None else stored
-            other = kept.value if kept is not None else None
-            if other != value:
-                notes.append(
-                    SensorNote(
-                        r.station_id,
-                        r.quantity,
-                        "duplicate_conflict",
-                        r.time,
-                        r.time,
-                        f"line {r.line}: value {r.value} {r.unit} differs from the one kept "
-                        f"({other})",
-                    )
-                )
             continue
-        reading = CheckedReading(r, value, unit, None, flags)
-        seen[key][r.time] = reading
+        if any(p.good for p in there):
+            good_one = next(p for p in there if p.good)
+            flags.append("conflict")
+            notes.append(
+                SensorNote(
+                    r.station_id,
+                    r.quantity,
+                    "duplicate_conflict",
+                    r.time,
+                    r.time,
+                    f"line {r.line}: value {r.value} {r.unit} differs from the good one "
+                    f"({good_one.value}); kept as a conflict",
+                )
+            )
+        reading = CheckedReading(r, value, unit, None, flags, copy_no=len(there))
+        seen[key].setdefault(r.time, []).append(reading)
         checked.append(reading)
 
-    for key, new in seen.items():
+    for key, at in seen.items():
         kind = stations.get(key[0])
         limits = config.limits_for(kind, key[1]) if kind is not None else None
-        _check_series(key, list(new.values()), history.get(key, ()), limits, config, notes)
+        # the series is one reading per time: conflicts stay out, a new reading outranks
+        # the flagged ones stored at its time, and of several stored the good one stands
+        new = [
+            p
+            for pts in at.values()
+            for p in pts
+            if isinstance(p, CheckedReading) and "conflict" not in p.flags
+        ]
+        taken = {r.raw.time for r in new}
+        stored: dict[datetime, StoredPoint] = {}
+        for p in history.get(key, ()):
+            keep = p.time not in taken and "conflict" not in p.flags
+            if keep and (p.time not in stored or p.good):
+                stored[p.time] = p
+        _check_series(key, new, list(stored.values()), limits, config, notes)
     return QCResult(checked, duplicates, notes)
+
+
+def _same(point: StoredPoint | CheckedReading, value: float | None, flags: list[str]) -> bool:
+    """True when a new reading (its value and flags so far) repeats ``point``: the same value,
+    unless ``point`` was flagged for when or in what order it arrived and the new one was not
+    (a reading that came too early must not block the real one)."""
+    if point.value != value:
+        return False
+    return not (set(point.flags) & _ARRIVAL_FLAGS) or bool(set(flags) & _ARRIVAL_FLAGS)
 
 
 def _check_series(
@@ -246,7 +287,7 @@ def _check_series(
         if limits.stuck_count is not None:
             _stuck(items, limits, {p.time for p in stored if p.flags == ("stuck",)})
     # a reading with an impossible time (a year typo) would open a gap of years
-    dated = [it for it in items if it[3] is None or "future" not in it[3].flags]
+    dated = [it for it in items if it[3] is None or not {"future", "too_old"} & set(it[3].flags)]
     _gaps(key, dated, config, notes)
 
 

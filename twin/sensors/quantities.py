@@ -18,9 +18,10 @@ rain        ``rain``          mm               mm, cm, m (depth fallen in the in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from layers import City
@@ -183,6 +184,9 @@ class QCConfig(BaseModel):
         Per ``"kind:quantity"``: range, spike rate and stuck run length.
     future_tolerance_s
         A reading later than ``now`` plus this is flagged ``future`` (clock skew allowance).
+    earliest_time
+        A reading before this is flagged ``too_old`` (a logger whose clock reset to 1970, a
+        year typo); default 1990-01-01 UTC, before any telemetered gauge of the basin.
     gap_factor
         A gap note is written where two consecutive readings of a station lie more than
         ``gap_factor`` times the station's usual interval (the median spacing) apart.
@@ -196,6 +200,7 @@ class QCConfig(BaseModel):
 
     limits: dict[str, QuantityLimits] = Field(default_factory=_default_limits)
     future_tolerance_s: float = Field(default=300.0, ge=0)
+    earliest_time: AwareDatetime = Field(default=datetime(1990, 1, 1, tzinfo=UTC))
     gap_factor: float = Field(default=1.5, gt=1)
     min_gap_s: float = Field(default=600.0, ge=0)
     default_rain_interval_s: float = Field(default=3600.0, gt=0)

@@ -2,14 +2,18 @@
 
 Tables (declared on :class:`twin.db.Base`): ``sensor_batches`` (one row per ingested file,
 with its SHA-256 so that the same file is never ingested twice), ``sensor_readings`` (unique
-on station, quantity and time) and ``sensor_notes`` (gaps, conflicting duplicates).
+on station, quantity, time and copy number: a second value for one time is kept, flagged
+``conflict``) and ``sensor_notes`` (gaps, conflicting duplicates).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,10 +24,14 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    insert,
+    or_,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -41,19 +49,25 @@ __all__ = [
     "SensorBatch",
     "SensorNoteRow",
     "SensorReading",
+    "SensorReadingPage",
     "SensorReadingRow",
     "ingest_files",
     "ingest_readings",
     "latest_good",
     "rain_rate",
     "readings_frame",
+    "readings_page",
     "sensor_notes",
     "series",
     "station_summary",
 ]
 
+# Pause between the parts of a large ingest, for a writer waiting on the lock to take it
+_YIELD_S = 0.002
 # QC looks this far around a file's times for stored readings (spikes, stuck runs, gaps)
 _CONTEXT = timedelta(days=2)
+# ... and at most this many readings on either side (spike, stuck and gap rules need a few)
+_CONTEXT_POINTS = 200
 
 
 class SensorBatch(Base):
@@ -73,7 +87,11 @@ class SensorReadingRow(Base):
     """One stored reading; ``flags`` is a comma list of QC flags, empty when good."""
 
     __tablename__ = "sensor_readings"
-    __table_args__ = (UniqueConstraint("station_id", "quantity", "time", name="uq_sensor_reading"),)
+    __table_args__ = (
+        UniqueConstraint("station_id", "quantity", "time", "copy_no", name="uq_sensor_reading"),
+        # a station's readings newest first, page by page (keyset on time, id)
+        Index("ix_sensor_readings_station_time_id", "station_id", "time", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("sensor_batches.id"), index=True)
@@ -88,6 +106,9 @@ class SensorReadingRow(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     good: Mapped[bool] = mapped_column(Boolean, index=True)
     line: Mapped[int] = mapped_column(Integer)
+    #: 0 for the first reading at its station, quantity and time; later ones with other
+    #: values are kept as 1, 2, ... (see :mod:`twin.sensors.qc`).
+    copy_no: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SensorNoteRow(Base):
@@ -127,6 +148,41 @@ class SensorReading:
 
 
 @dataclass(frozen=True, slots=True)
+class SensorReadingPage:
+    """A stored reading as a page of :func:`readings_page` gives it (raw value and unit too)."""
+
+    row_id: int
+    station_id: str
+    quantity: str
+    time: datetime
+    value: float | None
+    unit: str
+    value_raw: float
+    unit_raw: str
+    flags: tuple[str, ...]
+
+    @property
+    def good(self) -> bool:
+        """True when the reading passed every QC rule."""
+        return not self.flags
+
+    @classmethod
+    def from_row(cls, row: SensorReadingRow) -> SensorReadingPage:
+        """Snapshot of a database row."""
+        return cls(
+            row.id,
+            row.station_id,
+            row.quantity,
+            row.time,
+            row.value,
+            row.unit,
+            row.value_raw,
+            row.unit_raw,
+            tuple(f for f in row.flags.split(",") if f),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     """What one ingest did.
 
@@ -156,29 +212,113 @@ class IngestReport:
 def _history(
     session: Session, raw: Sequence[RawReading]
 ) -> dict[tuple[str, str], list[StoredPoint]]:
+    """Stored readings of each (station, quantity) of ``raw``: all those between its first and
+    last time, and up to :data:`_CONTEXT_POINTS` on either side within :data:`_CONTEXT`
+    (bounded, so that each part of a large upload costs the same)."""
     history: dict[tuple[str, str], list[StoredPoint]] = {}
-    keys = {(r.station_id, r.quantity) for r in raw}
-    for station_id, quantity in keys:
-        times = [r.time for r in raw if (r.station_id, r.quantity) == (station_id, quantity)]
-        rows = session.execute(
-            select(
-                SensorReadingRow.time,
-                SensorReadingRow.value,
-                SensorReadingRow.good,
-                SensorReadingRow.flags,
-            )
-            .where(
-                SensorReadingRow.station_id == station_id,
-                SensorReadingRow.quantity == quantity,
-                SensorReadingRow.time >= min(times) - _CONTEXT,
-                SensorReadingRow.time <= max(times) + _CONTEXT,
-            )
-            .order_by(SensorReadingRow.time)
-        ).all()
+    columns = (
+        SensorReadingRow.time,
+        SensorReadingRow.value,
+        SensorReadingRow.good,
+        SensorReadingRow.flags,
+    )
+    spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+    for r in raw:
+        key = (r.station_id, r.quantity)
+        lo, hi = spans.get(key, (r.time, r.time))
+        spans[key] = (min(lo, r.time), max(hi, r.time))
+    for (station_id, quantity), (lo, hi) in spans.items():
+        mine = select(*columns).where(
+            SensorReadingRow.station_id == station_id, SensorReadingRow.quantity == quantity
+        )
+        before = mine.where(
+            SensorReadingRow.time < lo, SensorReadingRow.time >= lo - _CONTEXT
+        ).order_by(SensorReadingRow.time.desc())
+        after = mine.where(
+            SensorReadingRow.time > hi, SensorReadingRow.time <= hi + _CONTEXT
+        ).order_by(SensorReadingRow.time)
+        rows = [
+            *reversed(session.execute(before.limit(_CONTEXT_POINTS)).all()),
+            *session.execute(
+                mine.where(SensorReadingRow.time >= lo, SensorReadingRow.time <= hi).order_by(
+                    SensorReadingRow.time
+                )
+            ).all(),
+            *session.execute(after.limit(_CONTEXT_POINTS)).all(),
+        ]
         history[(station_id, quantity)] = [
             StoredPoint(t, v, g, tuple(f for f in flags.split(",") if f)) for t, v, g, flags in rows
         ]
     return history
+
+
+def _qc(
+    session: Session,
+    raw: Sequence[RawReading],
+    stations: Mapping[str, str],
+    now: datetime,
+    config: QCConfig,
+    last_times: dict[tuple[str, str], datetime] | None = None,
+) -> QCResult:
+    history = _history(session, raw)
+    return check_readings(
+        raw, stations, now=now, history=history, config=config, last_times=last_times
+    )
+
+
+def _store_checked(session: Session, batch_id: int, result: QCResult) -> None:
+    if result.readings:
+        session.execute(
+            insert(SensorReadingRow),
+            [
+                {
+                    "batch_id": batch_id,
+                    "station_id": r.raw.station_id,
+                    "quantity": r.raw.quantity,
+                    "time": r.raw.time,
+                    "value": r.value,
+                    "unit": r.unit,
+                    "value_raw": r.raw.value,
+                    "unit_raw": r.raw.unit,
+                    "interval_s": r.interval_s,
+                    "flags": ",".join(r.flags),
+                    "good": r.good,
+                    "line": r.raw.line,
+                    "copy_no": r.copy_no,
+                }
+                for r in result.readings
+            ],
+        )
+    for note in result.notes:
+        known = session.scalar(
+            select(SensorNoteRow.id).where(
+                SensorNoteRow.station_id == note.station_id,
+                SensorNoteRow.quantity == note.quantity,
+                SensorNoteRow.kind == note.kind,
+                SensorNoteRow.start == note.start,
+                SensorNoteRow.end == note.end,
+            )
+        )
+        if known is None:
+            session.add(
+                SensorNoteRow(
+                    batch_id=batch_id,
+                    station_id=note.station_id,
+                    quantity=note.quantity,
+                    kind=note.kind,
+                    start=note.start,
+                    end=note.end,
+                    detail=note.detail,
+                )
+            )
+            session.flush()
+
+
+def _earlier(session: Session, digest: str, source: str, rows: int) -> IngestReport | None:
+    earlier = session.scalars(select(SensorBatch).where(SensorBatch.sha256 == digest)).first()
+    if earlier is None:
+        return None
+    return IngestReport(source, digest, earlier.id, True, rows, 0, {"duplicate": rows})
 
 
 def _ingest_one(
@@ -191,12 +331,10 @@ def _ingest_one(
     config: QCConfig,
 ) -> IngestReport:
     digest = hashlib.sha256(content).hexdigest()
-    earlier = session.scalars(select(SensorBatch).where(SensorBatch.sha256 == digest)).first()
+    earlier = _earlier(session, digest, source, len(raw))
     if earlier is not None:
-        return IngestReport(source, digest, earlier.id, True, len(raw), 0, {"duplicate": len(raw)})
-    result: QCResult = check_readings(
-        raw, stations, now=now, history=_history(session, raw), config=config
-    )
+        return earlier
+    result = _qc(session, raw, stations, now, config)
     counts = result.counts()
     batch = SensorBatch(
         source=source[-500:],
@@ -207,49 +345,61 @@ def _ingest_one(
     )
     session.add(batch)
     session.flush()
-    session.add_all(
-        SensorReadingRow(
-            batch_id=batch.id,
-            station_id=r.raw.station_id,
-            quantity=r.raw.quantity,
-            time=r.raw.time,
-            value=r.value,
-            unit=r.unit,
-            value_raw=r.raw.value,
-            unit_raw=r.raw.unit,
-            interval_s=r.interval_s,
-            flags=",".join(r.flags),
-            good=r.good,
-            line=r.raw.line,
-        )
-        for r in result.readings
-    )
-    known = {
-        (n.station_id, n.quantity, n.kind, n.start, n.end)
-        for n in session.scalars(
-            select(SensorNoteRow).where(
-                SensorNoteRow.station_id.in_({n.station_id for n in result.notes})
-            )
-        )
-    }
-    for note in result.notes:
-        identity = (note.station_id, note.quantity, note.kind, note.start, note.end)
-        if identity in known:
-            continue
-        known.add(identity)
-        session.add(
-            SensorNoteRow(
-                batch_id=batch.id,
-                station_id=note.station_id,
-                quantity=note.quantity,
-                kind=note.kind,
-                start=note.start,
-                end=note.end,
-                detail=note.detail,
-            )
-        )
-    session.flush()
+    _store_checked(session, batch.id, result)
     return IngestReport(source, digest, batch.id, False, len(raw), len(result.readings), counts)
+
+
+def _ingest_in_parts(
+    engine: Engine,
+    raw: Sequence[RawReading],
+    content: bytes,
+    source: str,
+    stations: Mapping[str, str],
+    now: datetime,
+    config: QCConfig,
+    part_rows: int,
+    write_lock: Callable[[], AbstractContextManager[object]],
+) -> IngestReport:
+    """One short write per part, each under ``write_lock``, released between parts so that
+    other writers (a rescue call's intake) go first."""
+    digest = hashlib.sha256(content).hexdigest()
+    with write_lock(), session_scope(engine) as session:
+        earlier = _earlier(session, digest, source, len(raw))
+        if earlier is not None:
+            return earlier
+        # The batch is known by its content only once whole: until then its sha256 is a
+        # random placeholder, and a batch cut off half-way is simply sent again (the parts
+        # already stored are duplicates then).
+        batch = SensorBatch(
+            source=source[-500:],
+            sha256=secrets.token_hex(32),
+            ingested_at=datetime.now(UTC),
+            now=now,
+            counts_json="{}",
+        )
+        session.add(batch)
+        session.flush()
+        batch_id = batch.id
+    totals: dict[str, int] = {}
+    added = 0
+    last_times: dict[tuple[str, str], datetime] = {}
+    for first in range(0, len(raw), part_rows):
+        part = raw[first : first + part_rows]
+        # QC reads outside the lock (WAL readers do not block the writer); a reading that
+        # another upload stores in between is refused by the unique key (ConflictError)
+        with session_scope(engine) as session:
+            result = _qc(session, part, stations, now, config, last_times)
+        with write_lock(), session_scope(engine) as session:
+            _store_checked(session, batch_id, result)
+        added += len(result.readings)
+        for name, n in result.counts().items():
+            totals[name] = totals.get(name, 0) + n
+        time.sleep(_YIELD_S)  # a thread waiting on write_lock takes it now
+    with write_lock(), session_scope(engine) as session:
+        row = session.get(SensorBatch, batch_id)
+        assert row is not None
+        row.sha256, row.counts_json = digest, json.dumps(totals)
+    return IngestReport(source, digest, batch_id, False, len(raw), added, totals)
 
 
 def ingest_readings(
@@ -261,14 +411,23 @@ def ingest_readings(
     stations: Mapping[str, str] | None = None,
     now: datetime | None = None,
     config: QCConfig | None = None,
+    part_rows: int | None = None,
+    write_lock: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> IngestReport:
-    """Quality-control and store already-parsed readings in one transaction.
+    """Quality-control and store already-parsed readings.
 
     Parameters
     ----------
     content
         Bytes that identify the batch (default: the readings themselves); the same content
         is never ingested twice.
+    part_rows
+        None (the default): one transaction, all or nothing. A number: parts of that many
+        readings, each in its own short transaction under ``write_lock`` (a service, so
+        that a large upload never holds the database's write lock for long); a batch cut off
+        half-way keeps the parts stored and is completed by sending it again.
+    write_lock
+        Held around each transaction (default: none).
 
     See Also
     --------
@@ -279,11 +438,14 @@ def ingest_readings(
     now = as_utc(now) if now is not None else datetime.now(UTC)
     if content is None:
         content = repr(sorted(readings, key=lambda r: r.line)).encode()
+    config = config or QCConfig()
     try:
-        with session_scope(engine) as session:
-            return _ingest_one(
-                session, readings, content, source, stations, now, config or QCConfig()
+        if part_rows is not None:
+            return _ingest_in_parts(
+                engine, readings, content, source, stations, now, config, part_rows, write_lock
             )
+        with write_lock(), session_scope(engine) as session:
+            return _ingest_one(session, readings, content, source, stations, now, config)
     except IntegrityError as exc:
         raise ConflictError(
             f"{source}: another ingest stored the same readings at the same moment; retry"
@@ -496,6 +658,54 @@ def readings_frame(
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     return frame
+
+
+#: A reading's place in a station's series: its time and row id (the keyset of a page).
+Cursor = tuple[datetime, int]
+
+
+def readings_page(
+    engine: Engine,
+    station_id: str,
+    quantity: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    good_only: bool = False,
+    limit: int = 1000,
+    before: Cursor | None = None,
+) -> tuple[list[SensorReadingPage], Cursor | None]:
+    """One page of a station's readings: the newest ``limit`` before ``before``, read through
+    the (station_id, time, id) index (the work is one page, however long the series).
+
+    Returns
+    -------
+    (list of SensorReadingPage, Cursor or None)
+        The page, oldest first, and the cursor of the next (older) page: None on the last.
+    """
+    query = select(SensorReadingRow).where(SensorReadingRow.station_id == station_id)
+    if quantity is not None:
+        query = query.where(SensorReadingRow.quantity == quantity)
+    if start is not None:
+        query = query.where(SensorReadingRow.time >= as_utc(start))
+    if end is not None:
+        query = query.where(SensorReadingRow.time <= as_utc(end))
+    if good_only:
+        query = query.where(SensorReadingRow.good.is_(True))
+    if before is not None:
+        at, row_id = as_utc(before[0]), before[1]
+        query = query.where(
+            or_(
+                SensorReadingRow.time < at,
+                and_(SensorReadingRow.time == at, SensorReadingRow.id < row_id),
+            )
+        )
+    query = query.order_by(SensorReadingRow.time.desc(), SensorReadingRow.id.desc())
+    with session_scope(engine) as session:
+        rows = session.scalars(query.limit(limit + 1)).all()
+        page = [SensorReadingPage.from_row(r) for r in rows[:limit]]
+    cursor = (page[-1].time, page[-1].row_id) if len(rows) > limit else None
+    return page[::-1], cursor
 
 
 def sensor_notes(engine: Engine, station_id: str | None = None) -> pd.DataFrame:
