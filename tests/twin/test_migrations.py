@@ -127,3 +127,66 @@ def test_every_table_module_is_known() -> None:
         importlib.import_module(info.name)
     declared = {m.class_.__module__ for m in Base.registry.mappers}
     assert declared <= set(TABLE_MODULES)
+
+
+_OLD_CAP = (
+    '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>old-1</identifier>'
+    "<info><area><areaDesc>A</areaDesc><geocode><valueName>ward</valueName><value>W05</value>"
+    "</geocode></area><area><areaDesc>B</areaDesc><geocode><valueName>ward</valueName>"
+    "<value>W07</value></geocode></area></info></alert>"
+)
+
+
+def test_readings_and_alerts_of_release_22656a2_get_copy_numbers_and_ward_index(url: str) -> None:
+    """Migration 0003: old readings are first copies (copy_no 0), a second value for the same
+    time can now be stored, and old messages are found by ward without reading their XML."""
+    _load_release_22656a2(url)
+    old = create_engine(url)
+    sent = datetime(2025, 10, 27, tzinfo=UTC).replace(tzinfo=None)
+    with old.begin() as con:
+        con.execute(
+            text(
+                "INSERT INTO sensor_batches (id, source, sha256, ingested_at, now, counts_json) "
+                "VALUES (1, 'f.csv', :h, :t, :t, '{}')"
+            ),
+            {"h": "a" * 64, "t": sent},
+        )
+        con.execute(
+            text(
+                "INSERT INTO sensor_readings (id, batch_id, station_id, quantity, time, value, "
+                "unit, value_raw, unit_raw, flags, good, line) VALUES (1, 1, 'kim-long', "
+                "'level', :t, 2.1, 'm', 2.1, 'm', '', :good, 2)"
+            ),
+            {"t": sent, "good": True},
+        )
+        con.execute(
+            text(
+                "INSERT INTO alert_messages (identifier, seq, sender, sent, status, msg_type, "
+                'area_key, chain, fingerprint, "references", state, severity, urgency, '
+                "certainty, headline_vi, headline_en, xml) VALUES ('old-1', 7, 's', :t, "
+                "'Actual', 'Alert', 'W05,W07', 'c', 'f', '', 'active', 'Severe', 'Expected', "
+                "'Likely', 'h', 'h', :xml)"
+            ),
+            {"t": sent, "xml": _OLD_CAP},
+        )
+    old.dispose()
+    engine = make_engine(url)
+    try:
+        assert _differences(engine) == []
+        with engine.begin() as con:
+            assert con.execute(text("SELECT copy_no FROM sensor_readings")).scalar() == 0
+            wards = con.execute(
+                text("SELECT ward_id, seq, position FROM alert_wards ORDER BY position")
+            ).all()
+            assert [tuple(w) for w in wards] == [("W05", 7, 0), ("W07", 7, 1)]
+            con.execute(
+                text(
+                    "INSERT INTO sensor_readings (id, batch_id, station_id, quantity, time, "
+                    "value, unit, value_raw, unit_raw, flags, good, line, copy_no) VALUES (2, 1, "
+                    "'kim-long', 'level', :t, 9.9, 'm', 9.9, 'm', 'conflict', :good, 3, 1)"
+                ),
+                {"t": sent, "good": False},
+            )
+            assert con.execute(text("SELECT count(*) FROM sensor_readings")).scalar() == 2
+    finally:
+        engine.dispose()
