@@ -284,7 +284,7 @@ def write_meta(meta: dict[str, Any], path: str | os.PathLike[str]) -> None:
     Path(path).write_text(dumps_toml(meta), encoding="utf-8")
 
 
-def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
+def read_grid(path: str | os.PathLike[str], *, name: str, as_float: bool = False) -> xr.DataArray:
     """Read a single-band GeoTIFF as a grid; nodata becomes NaN in float grids.
 
     Parameters
@@ -293,6 +293,9 @@ def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
         GeoTIFF file.
     name
         Variable name of the result.
+    as_float
+        Return float32 values, with the nodata cells of an integer grid as NaN (an SRTM or
+        Copernicus int16 DEM marks its holes -32768: they must not become elevations).
 
     Returns
     -------
@@ -321,8 +324,12 @@ def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
             f"{path}: the grid is rotated or its cells are not square ({transform}); "
             "fix: warp it to a north-up grid with square cells (gdalwarp -tr 30 30)"
         )
-    if nodata is not None and np.issubdtype(values.dtype, np.floating):
-        values = np.where(values == nodata, np.nan, values).astype(values.dtype)
+    if as_float and not np.issubdtype(values.dtype, np.floating):
+        holes = values == nodata if nodata is not None else np.zeros(values.shape, bool)
+        values = np.where(holes, np.nan, values.astype("float32")).astype("float32")
+    elif nodata is not None and np.issubdtype(values.dtype, np.floating):
+        holes = np.isnan(values) if np.isnan(nodata) else values == nodata
+        values = np.where(holes, np.nan, values).astype(values.dtype)
     attrs = {k: v for k, v in tags.items() if k in ("units", "long_name", "standard_name")}
     grid = new_grid(
         values,
