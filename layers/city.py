@@ -55,6 +55,9 @@ class City:
         int32 index into the rows of ``wards`` on the DEM grid, -1 outside every ward.
     landuse
         Optional int8 land-use codes on the DEM grid (``layers.grids.LANDUSE``).
+    population
+        Optional float32 people per cell on the DEM grid (a WorldPop-like raster): where the
+        impact places each ward's people (else on built-up land, else on land).
     """
 
     name: str
@@ -72,6 +75,7 @@ class City:
     manning: xr.DataArray
     ward_index: xr.DataArray
     landuse: xr.DataArray | None = field(default=None)
+    population: xr.DataArray | None = field(default=None)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The vector layers by name, in :data:`LAYER_NAMES` order."""
@@ -148,7 +152,7 @@ class City:
                 return False
             if not bool(np.all(shapely.equals_exact(gdf.geometry.values, theirs.geometry.values))):
                 return False
-        grids = ("dem", "manning", "ward_index", "landuse")
+        grids = ("dem", "manning", "ward_index", "landuse", "population")
         for grid in grids:
             mine, yours = getattr(self, grid), getattr(other, grid)
             if (mine is None) != (yours is None):

@@ -7,6 +7,7 @@ A city package is a folder::
     dem.tif       elevation in metres, float32, nodata -9999
     manning.tif   optional: Manning's n (derived from land use and roads when absent)
     landuse.tif   optional: int8 land-use codes (layers.grids.LANDUSE)
+    population.tif  optional: people per cell (where the impact places each ward's people)
 
 A layer may also come from its own file next to ``city.gpkg`` (``roads.geojson``,
 ``stations.shp``, ``wards.parquet``, ``roads.osm.pbf``, ...) or from the file named in the
@@ -436,6 +437,8 @@ def write_city(city: City, path: str | os.PathLike[str]) -> Path:
         write_grid(city.manning.astype("float32"), tmp / "manning.tif")
         if city.landuse is not None:
             write_grid(city.landuse.astype("int8"), tmp / "landuse.tif")
+        if city.population is not None:
+            write_grid(city.population.astype("float32"), tmp / "population.tif", nodata=-1.0)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -56,7 +56,7 @@ from layers._dem import read_dem
 from layers._errors import LayerError
 from layers._schema import LAYERS, empty_layer
 from layers.city import City
-from layers.grids import LANDUSE_ATTRS, manning_grid, ward_index_grid
+from layers.grids import LANDUSE, LANDUSE_ATTRS, manning_grid, ward_index_grid
 from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
 from layers.network import node_roads
 
@@ -428,7 +428,7 @@ def _assemble(
     problems: list[str],
 ) -> City | None:
     grids: dict[str, xr.DataArray | None] = {}
-    for name, dtype in (("landuse", "int8"), ("manning", "float32")):
+    for name, dtype in (("landuse", "int8"), ("manning", "float32"), ("population", "float32")):
         file = folder / f"{name}.tif"
         grids[name] = None
         if file.exists():
@@ -451,6 +451,10 @@ def _assemble(
     manning = grids["manning"]
     if manning is None:
         manning = manning_grid(dem, landuse=grids["landuse"], roads=layers["roads"])
+    ward_index = ward_index_grid(dem, layers["wards"])
+    _check_people_have_land(layers["wards"], ward_index, dem, grids["landuse"], problems)
+    if problems:
+        return None
     return City(
         name=str(meta.get("name", folder.name)),
         crs=crs,
@@ -458,9 +462,37 @@ def _assemble(
         **layers,
         dem=dem,
         manning=manning,
-        ward_index=ward_index_grid(dem, layers["wards"]),
+        ward_index=ward_index,
         landuse=grids["landuse"],
+        population=grids["population"],
     )
+
+
+def _check_people_have_land(
+    wards: gpd.GeoDataFrame,
+    ward_index: xr.DataArray,
+    dem: xr.DataArray,
+    landuse: xr.DataArray | None,
+    problems: list[str],
+) -> None:
+    """Every ward on the grid needs a land cell: people are never placed in permanent water."""
+    if landuse is not None:
+        water = landuse.values == LANDUSE["water"]
+        why = "water in landuse.tif"
+    else:
+        water = ~(dem.values > 0.0)
+        why = "at or below 0 m (no landuse.tif)"
+    index = ward_index.values
+    rows = index[index >= 0]
+    cells = np.bincount(rows, minlength=len(wards))
+    land = np.bincount(index[(index >= 0) & ~water], minlength=len(wards))
+    stranded = (cells > 0) & (land == 0)
+    if stranded.any():
+        problems.append(
+            f"layer 'wards': rows {ids_text(row_labels(wards, 'ward_id'), stranded)}: every cell "
+            f"of the ward is {why}, so its people would be placed in the water; fix: correct "
+            "the ward outline, the land use or the DEM"
+        )
 
 
 def check_city(path: str | os.PathLike[str]) -> list[str]:

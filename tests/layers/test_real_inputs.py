@@ -179,3 +179,23 @@ def test_osm_roads_without_pyrosm_are_split_and_never_crash(tmp_path: Path) -> N
     noded = layers.node_roads(roads.to_crs(32648))
     assert len(noded) >= 5
     assert not noded.geometry.is_empty.any()
+
+
+def test_a_ward_all_in_the_water_is_a_problem(write_bad: WriteBad) -> None:
+    def drowned(city: City) -> None:
+        assert city.landuse is not None
+        codes = city.landuse.values.copy()
+        codes[:, : codes.shape[1] // 2] = 1  # water under the whole of W01
+        city.landuse = city.landuse.copy(data=codes)
+
+    found = layers.check_city(write_bad(drowned))
+    assert any("rows W01: every cell of the ward is water" in p for p in found), found
+
+
+def test_population_raster_travels_with_the_city(tmp_path: Path, fresh_city: City) -> None:
+    people = np.zeros(fresh_city.dem.shape, dtype="float32")
+    people[5, 5] = 120.0
+    fresh_city.population = fresh_city.dem.copy(data=people)
+    city = layers.load_city(layers.write_city(fresh_city, tmp_path / "city"))
+    assert city.population is not None
+    assert float(city.population.sum()) == 120.0

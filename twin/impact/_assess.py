@@ -19,7 +19,7 @@ from twin.impact.lights import circuits_to_switch_off, light_impact
 from twin.impact.roads import cut_off_wards, road_impact
 from twin.impact.wards import ward_impact
 
-__all__ = ["BUILT_UP_CLASSES", "Impact", "assess_impact", "built_up_grid"]
+__all__ = ["BUILT_UP_CLASSES", "Impact", "assess_impact", "built_up_grid", "people_weights"]
 
 #: Land-use names counted as built-up (where people live).
 BUILT_UP_CLASSES = frozenset({"urban", "built", "built-up", "built_up", "residential"})
@@ -65,6 +65,68 @@ def built_up_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_] | None
     return np.isin(values, codes)
 
 
+def _water_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_]:
+    """Permanent water on the flood grid: land-use ``water``, else ground at or below 0 m."""
+    landuse = getattr(city, "landuse", None)
+    if landuse is not None:
+        values = np.asarray(landuse.sel(x=result["x"], y=result["y"], method="nearest").values)
+        if values.dtype.kind in "OUS":
+            return np.isin(values.astype(str), ["water"])
+        meanings = str(landuse.attrs.get("flag_meanings", "")).split()
+        flags = np.atleast_1d(landuse.attrs.get("flag_values", []))
+        if not meanings:
+            from layers.grids import LANDUSE
+
+            flags, meanings = np.array(list(LANDUSE.values())), list(LANDUSE)
+        codes = [f for f, m in zip(flags, meanings, strict=False) if m.lower() == "water"]
+        return np.isin(values, codes)
+    dem = city.dem.sel(x=result["x"], y=result["y"], method="nearest").values
+    return ~(np.asarray(dem, dtype=float) > 0.0)
+
+
+def people_weights(city: Any, result: xr.Dataset) -> npt.NDArray[np.float64]:
+    """Where people live on the flood grid: weights for :func:`twin.impact.people_per_cell`.
+
+    For each ward, the first of these that gives it any weight: the city's ``population``
+    raster (people per cell, nearest cell), its built-up land cells (1 each), its land cells
+    (1 each). Permanent water (land-use ``water``; without land use, ground at or below 0 m)
+    never gets people. A ward left with no weight (all water: the layers checker reports it)
+    is left to the fallback of :func:`~twin.impact.people_per_cell`.
+
+    Parameters
+    ----------
+    city
+        A :class:`layers.City`.
+    result
+        Anything on the flood grid (``x``/``y`` cell centres in the city's CRS).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float (y, x) weights, 0 where nobody lives.
+    """
+    from twin.impact._grid import rasterize_index
+
+    land = ~_water_grid(city, result)
+    built = built_up_grid(city, result)
+    density = None
+    population = getattr(city, "population", None)
+    if population is not None:
+        raster = population.sel(x=result["x"], y=result["y"], method="nearest").values
+        density = np.where(land, np.nan_to_num(np.asarray(raster, dtype=float)), 0.0).clip(0)
+    ward_row = rasterize_index(city.wards, result)
+    weights = np.zeros(ward_row.shape, dtype=float)
+    for i in range(len(city.wards)):
+        cells = ward_row == i
+        if density is not None and density[cells].sum() > 0:
+            weights[cells] = density[cells]
+        elif built is not None and (cells & built & land).any():
+            weights[cells & built & land] = 1.0
+        else:
+            weights[cells & land] = 1.0
+    return weights
+
+
 def assess_impact(
     city: Any,
     result: xr.Dataset,
@@ -92,7 +154,7 @@ def assess_impact(
         class, flooded area, roads cut per vehicle, wards cut off (ids), lights in water,
         broken lights in flooded streets, number of circuits to switch off.
     """
-    wards = ward_impact(result, city.wards, built_up=built_up_grid(city, result), start=start)
+    wards = ward_impact(result, city.wards, built_up=people_weights(city, result), start=start)
     roads = road_impact(result, city.roads, start=start)
     targets = pd.concat([city.stations.geometry, city.shelters.geometry], ignore_index=True)
     for vehicle in ("car", "truck"):
