@@ -13,6 +13,7 @@ from layers.grids import LANDUSE, MANNING_N, manning_grid, new_grid, ward_index_
 from layers.io import read_grid, read_layer, read_osm_roads, write_city, write_grid
 from layers.load import LayerWarning, load_city
 from layers.network import node_lines, node_roads, road_graph
+from layers.settings import CitySettings, read_settings
 from layers.validate import CityReport, check_city, inspect_city
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MANNING_N",
     "City",
     "CityReport",
+    "CitySettings",
     "LayerError",
     "LayerWarning",
     "build_demo_city",
@@ -39,6 +41,7 @@ __all__ = [
     "read_grid",
     "read_layer",
     "read_osm_roads",
+    "read_settings",
     "road_graph",
     "to_ascii",
     "to_geojson_dict",

@@ -38,7 +38,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 5
+DEMO_VERSION = 6
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400
@@ -250,6 +250,21 @@ def _meta() -> dict[str, Any]:
         "name": "Huế (demo)",
         "crs": f"EPSG:{CRS_EPSG}",
         "synthetic": True,
+        "timezone": "Asia/Ho_Chi_Minh",
+        "languages": ["vi", "en"],
+        "cap": {
+            "sender": "twin@hue-twin.example",
+            "web": "https://hue-twin.example/alerts",
+            "hotline": "1900 1075",
+            "sender_names": {
+                "vi": "hue-twin, mô hình số lũ lụt thành phố Huế",
+                "en": "hue-twin, flood digital twin of Huế",
+            },
+        },
+        "ward_kinds": {
+            "phuong": {"vi": "Phường", "en": "Ward"},
+            "xa": {"vi": "Xã", "en": "Commune"},
+        },
         "geometry_note": (
             "The geometry is synthetic, built from published facts by data/make_hue.py: the "
             "terrain, river courses, ward shapes, roads, street lights, rescue stations, "

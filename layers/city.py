@@ -13,6 +13,7 @@ import xarray as xr
 from pyproj import CRS
 
 from layers._schema import LAYERS
+from layers.settings import CitySettings, read_settings
 
 __all__ = ["LAYER_NAMES", "City"]
 
@@ -76,6 +77,11 @@ class City:
     ward_index: xr.DataArray
     landuse: xr.DataArray | None = field(default=None)
     population: xr.DataArray | None = field(default=None)
+
+    @property
+    def settings(self) -> CitySettings:
+        """The city's settings from ``city.toml`` (time zone, languages, warnings...)."""
+        return read_settings(self.meta)[0]
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The vector layers by name, in :data:`LAYER_NAMES` order."""

@@ -59,6 +59,7 @@ from layers.city import City
 from layers.grids import LANDUSE, LANDUSE_ATTRS, manning_grid, ward_index_grid
 from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
 from layers.network import node_roads
+from layers.settings import read_settings
 
 __all__ = ["CityReport", "check_city", "check_layer", "inspect_city"]
 
@@ -360,6 +361,7 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
     except LayerError as e:
         problems.extend(e.problems)
     city_crs = _city_crs(meta, "city.toml", problems) if meta else None
+    problems.extend(read_settings(meta)[1])
     dem: xr.DataArray | None = None
     try:
         raw_dem, changed = read_dem(folder / "dem.tif", crs=city_crs)

@@ -199,3 +199,26 @@ def test_population_raster_travels_with_the_city(tmp_path: Path, fresh_city: Cit
     city = layers.load_city(layers.write_city(fresh_city, tmp_path / "city"))
     assert city.population is not None
     assert float(city.population.sum()) == 120.0
+
+
+def test_city_settings_are_read_and_bad_ones_are_problems(city_copy: Path) -> None:
+    meta = read_meta(city_copy / "city.toml")
+    assert layers.load_city(city_copy).settings == layers.CitySettings()
+    meta.update(
+        timezone="Europe/Helsinki",
+        languages=["fi", "en"],
+        cap={"sender": "flood@hel.example", "hotline": "112"},
+        ward_kinds={"phuong": {"vi": "Phường"}, "xa": {"vi": "Xã"}},
+    )
+    (city_copy / "city.toml").write_text(dumps_toml(meta), encoding="utf-8")
+    settings = layers.load_city(city_copy).settings
+    assert (settings.timezone, settings.languages, settings.hotline) == (
+        "Europe/Helsinki",
+        ("fi", "en"),
+        "112",
+    )
+    assert settings.kind_label("phuong", "vi") == "Phường"
+    meta.update(timezone="Mars/Olympus", languages="fi", cap={"sender": "a b"})
+    (city_copy / "city.toml").write_text(dumps_toml(meta), encoding="utf-8")
+    found = layers.check_city(city_copy)
+    assert sum("city.toml" in p for p in found) == 3, found

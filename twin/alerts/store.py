@@ -394,6 +394,7 @@ def issue_alerts(
                     msg_type="Update" if previous is not None else "Alert",
                     references=references,
                     infos=plan.infos,
+                    timezone=rules.timezone,
                 )
                 if previous is not None:
                     previous.state = "superseded"
