@@ -222,7 +222,7 @@ def check_layer(
     if missing:
         problems.append(
             f"{where}: missing column(s) {', '.join(missing)}; fix: add them "
-            f"(declared: {', '.join(spec.column_names)})"
+            f"(declared: {', '.join(spec.column_names)}; see layers/SCHEMA.md)"
         )
     has_id = spec.id_column in gdf.columns
     labels = row_labels(gdf, spec.id_column)

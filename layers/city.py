@@ -35,7 +35,7 @@ class City:
     """A city as GIS layers in one projected CRS.
 
     Every GeoDataFrame is in ``crs`` and has the columns declared in ``layers._schema``
-    (see the README of the layers package); extra columns are kept.
+    (see ``layers/SCHEMA.md``); extra columns are kept.
 
     Attributes
     ----------

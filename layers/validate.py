@@ -389,7 +389,7 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
                 problems.append(
                     f"{folder.name}: no layer '{name}' (neither in city.gpkg nor a file of its "
                     f"own); fix: add it to city.gpkg or as a {name}.gpkg/.geojson/.shp/.parquet "
-                    "file (see SCHEMA.md of the layers package)"
+                    "file (see layers/SCHEMA.md)"
                 )
             layers[name] = empty_layer(name, city_crs or "EPSG:4326")
             sources[name] = "city.gpkg"

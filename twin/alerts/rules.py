@@ -108,7 +108,7 @@ class AlertRules(BaseModel):
     min_hazard_class, min_people
         Which wards get a message.
     severity_by_hazard_class
-        Hazard class (0..3, DESIGN.md) -> CAP severity.
+        Hazard class (0..3, :func:`hydro.hazard.hazard_class`) -> CAP severity.
     immediate_lead_h, expected_lead_h, likely_lead_h
         Lead-time limits of the urgency and certainty table (module docstring).
     valid_h
@@ -117,7 +117,7 @@ class AlertRules(BaseModel):
         Onset rounded down to this many minutes, so that a rerun with an arrival a few
         minutes different is not a change.
     gauge_alarm_levels
-        Gauge id -> (BĐ1, BĐ2, BĐ3) in metres; None where not known (FACTS.md).
+        Gauge id -> (BĐ1, BĐ2, BĐ3) in metres; None where not known (data/hue/FACTS.md).
     min_gauge_alarm, extreme_above_bd3_m, gauge_radius_km
         Gauge messages: from which alarm level; how far above BĐ3 is Extreme; the radius of
         the circle used as the area when no ward is named.
@@ -150,7 +150,7 @@ class AlertRules(BaseModel):
     gauge_alarm_levels: dict[str, AlarmLevels] = Field(
         default_factory=lambda: {
             "kim-long": _levels(1.0, 2.0, 3.5),
-            # BĐ1 at Phú Ốc is uncertain (about 1.4-1.5 m, FACTS.md): left out
+            # BĐ1 at Phú Ốc is uncertain (about 1.4-1.5 m, data/hue/FACTS.md): left out
             "phu-oc": _levels(None, 3.0, 4.5),
         }
     )
