@@ -3,6 +3,7 @@
 Knows nothing of floods. See ``layers.City`` and ``layers.load_city``.
 """
 
+from layers._build import WORLDCOVER, build_city, utm_crs
 from layers._demo_city import build_demo_city, demo_city_path, ensure_demo_city
 from layers._errors import LayerError
 from layers._schema import LAYERS, empty_layer
@@ -21,11 +22,13 @@ __all__ = [
     "LAYERS",
     "LAYER_NAMES",
     "MANNING_N",
+    "WORLDCOVER",
     "City",
     "CityReport",
     "CitySettings",
     "LayerError",
     "LayerWarning",
+    "build_city",
     "build_demo_city",
     "check_city",
     "demo_city_path",
@@ -45,6 +48,7 @@ __all__ = [
     "road_graph",
     "to_ascii",
     "to_geojson_dict",
+    "utm_crs",
     "ward_index_grid",
     "write_city",
     "write_geojson",

@@ -179,7 +179,7 @@ def _check_cross(
                     f"{where}: rows {ids_text(labels, refill)}: ward_id filled from the wards layer"
                 )
         if refill.any():
-            gdf.loc[refill, "ward_id"] = _ward_of(gdf[refill], wards).to_numpy()
+            gdf.loc[refill, "ward_id"] = ward_of(gdf[refill], wards).to_numpy()
     roads, lights = layers.get("roads"), layers.get("lights")
     if roads is not None and "road_id" in roads:
         road_ids = set(roads["road_id"])
@@ -223,7 +223,7 @@ def _check_cross(
             )
 
 
-def _ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+def ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
     """The ward holding each feature (a line: its midpoint), else the nearest ward."""
     lines = (gdf.geom_type == "LineString").to_numpy()
     probe = np.array(gdf.geometry.representative_point().values, dtype=object)
