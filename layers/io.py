@@ -188,8 +188,13 @@ def read_osm_roads(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         import pyrosm
     except ImportError:
         pyrosm = None
+    raw = None
     if pyrosm is not None and path.name.lower().endswith(".pbf"):
-        raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
+        try:
+            raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
+        except Exception:  # pyrosm raises its own types; GDAL below says what is wrong
+            raw = None
+    if raw is not None:
         raw = raw.rename(columns={"id": "osm_id"})
         bridges = raw["bridge"] if "bridge" in raw else [None] * len(raw)
         raw["other_tags"] = [f'"bridge"=>"{b}"' if isinstance(b, str) else None for b in bridges]

@@ -783,6 +783,7 @@ def test_a_city_sends_its_own_time_zone_language_order_and_hotline(engine):
     assert "(UTC+2)" in message.infos[0].description and "+07" not in xml
     assert "call 112" in message.infos[0].instruction
     assert message.sender == "flood@hel.example"
+    assert ".20251027T020000." in message.identifier
     # A city that declares nothing keeps the defaults.
     assert AlertRules.for_city(SimpleNamespace(meta={})) == AlertRules()
 
