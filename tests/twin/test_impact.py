@@ -130,6 +130,15 @@ def test_nobody_is_placed_in_the_sea(landuse: bool) -> None:
     assert people[:, 5].sum() == pytest.approx(900.0)  # all of W2 on its land column
 
 
+def test_a_coarse_cell_mostly_under_water_gets_nobody() -> None:
+    # A 20 m flood grid over the 10 m city: the shore cell (sea and sand, half each) lies
+    # under the sea's level although its sand part is land, so nobody lives there.
+    coarse = xr.Dataset(coords={"x": [10.0, 30.0, 50.0], "y": [30.0, 10.0]})
+    weights = people_weights(_coastal_city(), coarse)
+    assert (weights[:, 2] == 0).all()
+    assert (weights[:, 0] == 4).all()  # four land cells of 10 m in each 20 m cell
+
+
 def test_a_run_without_rain_puts_nobody_in_danger() -> None:
     city = _coastal_city()
     result = _sea_only_result()

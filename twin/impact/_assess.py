@@ -84,13 +84,28 @@ def _water_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_]:
     return ~(np.asarray(dem, dtype=float) > 0.0)
 
 
+def _flood_cell_of(fine: xr.DataArray, result: xr.Dataset) -> npt.NDArray[np.int64]:
+    """Flat index of the flood cell holding each cell centre of ``fine`` (-1: outside)."""
+    xs = np.asarray(result["x"], dtype=float)
+    ys = np.asarray(result["y"], dtype=float)
+    dx = float(xs[1] - xs[0]) if xs.size > 1 else 1.0
+    dy = float(ys[0] - ys[1]) if ys.size > 1 else 1.0
+    col = np.floor((np.asarray(fine["x"], dtype=float) - (xs[0] - dx / 2)) / dx).astype(int)
+    row = np.floor(((ys[0] + dy / 2) - np.asarray(fine["y"], dtype=float)) / dy).astype(int)
+    ok = (row[:, None] >= 0) & (row[:, None] < ys.size) & (col[None, :] >= 0)
+    ok &= col[None, :] < xs.size
+    return np.where(ok, row[:, None] * xs.size + col[None, :], -1)
+
+
 def people_weights(city: Any, result: xr.Dataset) -> npt.NDArray[np.float64]:
     """Where people live on the flood grid: weights for :func:`twin.impact.people_per_cell`.
 
-    For each ward, the first of these that gives it any weight: the city's ``population``
-    raster (people per cell, nearest cell), its built-up land cells (1 each), its land cells
-    (1 each). Permanent water (land-use ``water``; without land use, ground at or below 0 m)
-    never gets people. A ward left with no weight (all water: the layers checker reports it)
+    The city's grids are counted into the flood cells that hold their cell centres. A flood
+    cell is habitable when most of it is land, not permanent water (land-use ``water``;
+    without land use, ground at or below 0 m): a coarse cell on a shore is under the sea's
+    level even where its land part is not. For each ward, the first of these that gives it
+    any weight: the ``population`` raster (people in the cell), its built-up land (area),
+    its land (area). A ward left with no weight (all water: the layers checker reports it)
     is left to the fallback of :func:`~twin.impact.people_per_cell`.
 
     Parameters
@@ -107,23 +122,37 @@ def people_weights(city: Any, result: xr.Dataset) -> npt.NDArray[np.float64]:
     """
     from twin.impact._grid import rasterize_index
 
-    land = ~_water_grid(city, result)
-    built = built_up_grid(city, result)
+    fine = city.dem
+    shape = (len(result["y"]), len(result["x"]))
+    size = shape[0] * shape[1]
+    index = _flood_cell_of(fine, result)
+    inside = index >= 0
+    land_f = ~_water_grid(city, fine.to_dataset(name="z"))
+    built_f = built_up_grid(city, fine.to_dataset(name="z"))
+
+    def count(mask: npt.NDArray[np.bool_] | None, weights: Any = None) -> npt.NDArray[Any]:
+        pick = inside if mask is None else inside & mask
+        w = None if weights is None else np.asarray(weights, dtype=float)[pick]
+        return np.bincount(index[pick], weights=w, minlength=size).reshape(shape)
+
+    total = count(None)
+    land = count(land_f)
+    habitable = (total > 0) & (2 * land > total)
+    built = count(land_f & built_f) * habitable if built_f is not None else None
     density = None
     population = getattr(city, "population", None)
     if population is not None:
-        raster = population.sel(x=result["x"], y=result["y"], method="nearest").values
-        density = np.where(land, np.nan_to_num(np.asarray(raster, dtype=float)), 0.0).clip(0)
+        people = np.nan_to_num(np.asarray(population.values, dtype=float)).clip(0)
+        density = count(land_f, people) * habitable
+    land = land * habitable
     ward_row = rasterize_index(city.wards, result)
-    weights = np.zeros(ward_row.shape, dtype=float)
+    weights = np.zeros(shape, dtype=float)
     for i in range(len(city.wards)):
         cells = ward_row == i
-        if density is not None and density[cells].sum() > 0:
-            weights[cells] = density[cells]
-        elif built is not None and (cells & built & land).any():
-            weights[cells & built & land] = 1.0
-        else:
-            weights[cells & land] = 1.0
+        for candidate in (density, built, land):
+            if candidate is not None and candidate[cells].sum() > 0:
+                weights[cells] = candidate[cells]
+                break
     return weights
 
 
