@@ -3,6 +3,7 @@
 Knows nothing of floods. See ``layers.City`` and ``layers.load_city``.
 """
 
+from layers._build import WORLDCOVER, build_city, utm_crs
 from layers._demo_city import build_demo_city, demo_city_path, ensure_demo_city
 from layers._errors import LayerError
 from layers._schema import LAYERS, empty_layer
@@ -13,6 +14,7 @@ from layers.grids import LANDUSE, MANNING_N, manning_grid, new_grid, ward_index_
 from layers.io import read_grid, read_layer, read_osm_roads, write_city, write_grid
 from layers.load import LayerWarning, load_city
 from layers.network import node_lines, node_roads, road_graph
+from layers.settings import CitySettings, read_settings
 from layers.validate import CityReport, check_city, inspect_city
 
 __all__ = [
@@ -20,10 +22,13 @@ __all__ = [
     "LAYERS",
     "LAYER_NAMES",
     "MANNING_N",
+    "WORLDCOVER",
     "City",
     "CityReport",
+    "CitySettings",
     "LayerError",
     "LayerWarning",
+    "build_city",
     "build_demo_city",
     "check_city",
     "demo_city_path",
@@ -39,9 +44,11 @@ __all__ = [
     "read_grid",
     "read_layer",
     "read_osm_roads",
+    "read_settings",
     "road_graph",
     "to_ascii",
     "to_geojson_dict",
+    "utm_crs",
     "ward_index_grid",
     "write_city",
     "write_geojson",

@@ -11,9 +11,10 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from layers._crs import same_crs
 from layers._schema import LAYERS, Column, LayerSpec, pandas_dtype
 
-__all__ = ["WARD_FILLED", "check_layer", "ids_text"]
+__all__ = ["WARD_FILLED", "check_layer", "ids_text", "row_labels"]
 
 _MAX_IDS = 8
 WARD_FILLED = ("roads", "lights", "shelters", "households")
@@ -37,6 +38,13 @@ def ids_text(labels: pd.Series, mask: np.ndarray | pd.Series) -> str:
     shown = ", ".join(chosen[:_MAX_IDS])
     more = f" and {len(chosen) - _MAX_IDS} more" if len(chosen) > _MAX_IDS else ""
     return f"{shown}{more}"
+
+
+def row_labels(gdf: pd.DataFrame, id_column: str) -> pd.Series:
+    """Row labels for messages: the ids, or ``#0``, ``#1``... when the id column is missing."""
+    if id_column in gdf.columns:
+        return gdf[id_column].astype(str).reset_index(drop=True)
+    return pd.Series([f"#{i}" for i in range(len(gdf))])
 
 
 def _coerce(series: pd.Series, code: str) -> tuple[pd.Series, np.ndarray]:
@@ -90,10 +98,10 @@ def _check_crs(
     except CRSError:
         problems.append(f"{where}: unknown CRS {gdf.crs!r}; fix: use an EPSG code")
         return None
-    if city_crs is not None and not crs.equals(city_crs):
+    if city_crs is not None and not same_crs(crs, city_crs):
         notes.append(f"{where}: reprojected from {crs.to_string()} to {city_crs.to_string()}")
         return gdf.to_crs(city_crs)
-    return gdf
+    return gdf.set_crs(city_crs, allow_override=True) if city_crs is not None else gdf
 
 
 def _single_parts(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -211,16 +219,13 @@ def check_layer(
     if name in WARD_FILLED and "ward_id" in missing:
         missing.remove("ward_id")
         gdf["ward_id"] = None
-        gdf.attrs["fill_ward_id"] = True
     if missing:
         problems.append(
             f"{where}: missing column(s) {', '.join(missing)}; fix: add them "
-            f"(declared: {', '.join(spec.column_names)})"
+            f"(declared: {', '.join(spec.column_names)}; see layers/SCHEMA.md)"
         )
     has_id = spec.id_column in gdf.columns
-    labels = (
-        gdf[spec.id_column].astype(str) if has_id else pd.Series([f"#{i}" for i in range(len(gdf))])
-    )
+    labels = row_labels(gdf, spec.id_column)
     gdf = _check_geometry(gdf, spec, where, labels, problems, notes)
     for col in spec.columns:
         if col.name in gdf.columns:
@@ -236,10 +241,7 @@ def check_layer(
             )
     declared = [c.name for c in spec.columns if c.name in gdf.columns]
     extra = [c for c in gdf.columns if c not in declared and c != "geometry"]
-    fill = gdf.attrs.get("fill_ward_id", False)
-    out = gdf[[*declared, *extra, "geometry"]]
-    out.attrs["fill_ward_id"] = fill
-    return out, problems, notes
+    return gdf[[*declared, *extra, "geometry"]], problems, notes
 
 
 def _check_column(

@@ -251,6 +251,21 @@ def _meta() -> dict[str, Any]:
         "name": "Huế (demo)",
         "crs": f"EPSG:{CRS_EPSG}",
         "synthetic": True,
+        "timezone": "Asia/Ho_Chi_Minh",
+        "languages": ["vi", "en"],
+        "cap": {
+            "sender": "twin@hue-twin.example",
+            "web": "https://hue-twin.example/alerts",
+            "hotline": "1900 1075",
+            "sender_names": {
+                "vi": "hue-twin, mô hình số lũ lụt thành phố Huế",
+                "en": "hue-twin, flood digital twin of Huế",
+            },
+        },
+        "ward_kinds": {
+            "phuong": {"vi": "Phường", "en": "Ward"},
+            "xa": {"vi": "Xã", "en": "Commune"},
+        },
         "geometry_note": (
             "The geometry is synthetic, built from published facts by data/make_hue.py: the "
             "terrain, river courses, ward shapes, roads, street lights, rescue stations, "

@@ -1,7 +1,7 @@
 """Published facts and real names the Huế demo city is built from.
 
 Ward names, populations, areas and centres are the 2025 ward-level units as published
-(``shared/refdata/hue/FACTS.md``); dam parameters and gauge alarm levels likewise, with the
+(``data/hue/FACTS.md``); dam parameters and gauge alarm levels likewise, with the
 numbers that are *not* published marked ``synthetic``. River courses, bridges and road
 positions are hand-placed approximations in WGS 84 (lon, lat) of where they are in Huế.
 """

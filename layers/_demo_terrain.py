@@ -316,7 +316,8 @@ def build_terrain(domain: Domain) -> Terrain:
     landuse[hills > 15.0] = LANDUSE["forest"]
     urban = _urban_mask(X, Y)
     landuse[urban & (hills <= 40.0)] = LANDUSE["urban"]
-    landuse[sandbar] = LANDUSE["sand"]
+    # Towns on the sand bar (Thuận An at the inlet) stay built-up: their people live there.
+    landuse[sandbar & ~urban] = LANDUSE["sand"]
     landuse[lagoon | sea | moat | channel] = LANDUSE["water"]
 
     water = shapely.union_all(

@@ -98,7 +98,7 @@ LAYERS: dict[str, LayerSpec] = {
                 Column("ward_id", "str"),
                 Column("name", "str"),
                 Column("name_ascii", "str"),
-                Column("kind", "str", choices=("phuong", "xa")),
+                Column("kind", "str"),
                 Column("population", "int", nonnegative=True),
                 Column("area_km2", "float", nonnegative=True),
             ),

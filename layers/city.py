@@ -13,6 +13,7 @@ import xarray as xr
 from pyproj import CRS
 
 from layers._schema import LAYERS, empty_layer
+from layers.settings import CitySettings, read_settings
 
 __all__ = ["LAYER_NAMES", "City"]
 
@@ -34,7 +35,7 @@ class City:
     """A city as GIS layers in one projected CRS.
 
     Every GeoDataFrame is in ``crs`` and has the columns declared in ``layers._schema``
-    (see the README of the layers package); extra columns are kept.
+    (see ``layers/SCHEMA.md``); extra columns are kept.
 
     Attributes
     ----------
@@ -56,6 +57,9 @@ class City:
         int32 index into the rows of ``wards`` on the DEM grid, -1 outside every ward.
     landuse
         Optional int8 land-use codes on the DEM grid (``layers.grids.LANDUSE``).
+    population
+        Optional float32 people per cell on the DEM grid (a WorldPop-like raster): where the
+        impact places each ward's people (else on built-up land, else on land).
     """
 
     name: str
@@ -74,11 +78,17 @@ class City:
     ward_index: xr.DataArray
     landuse: xr.DataArray | None = field(default=None)
     catchments: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame)
+    population: xr.DataArray | None = field(default=None)
 
     def __post_init__(self) -> None:
         # optional and added after the others: a city built without it gets an empty layer
         if "geometry" not in self.catchments.columns:
             self.catchments = empty_layer("catchments", self.crs)
+
+    @property
+    def settings(self) -> CitySettings:
+        """The city's settings from ``city.toml`` (time zone, languages, warnings...)."""
+        return read_settings(self.meta)[0]
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The vector layers by name, in :data:`LAYER_NAMES` order."""
@@ -155,7 +165,7 @@ class City:
                 return False
             if not bool(np.all(shapely.equals_exact(gdf.geometry.values, theirs.geometry.values))):
                 return False
-        grids = ("dem", "manning", "ward_index", "landuse")
+        grids = ("dem", "manning", "ward_index", "landuse", "population")
         for grid in grids:
             mine, yours = getattr(self, grid), getattr(other, grid)
             if (mine is None) != (yours is None):

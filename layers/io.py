@@ -7,6 +7,7 @@ A city package is a folder::
     dem.tif       elevation in metres, float32, nodata -9999
     manning.tif   optional: Manning's n (derived from land use and roads when absent)
     landuse.tif   optional: int8 land-use codes (layers.grids.LANDUSE)
+    population.tif  optional: people per cell (where the impact places each ward's people)
 
 A layer may also come from its own file next to ``city.gpkg`` (``roads.geojson``,
 ``stations.shp``, ``wards.parquet``, ``roads.osm.pbf``, ...) or from the file named in the
@@ -190,8 +191,13 @@ def read_osm_roads(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
         import pyrosm
     except ImportError:
         pyrosm = None
+    raw = None
     if pyrosm is not None and path.name.lower().endswith(".pbf"):
-        raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
+        try:
+            raw = pyrosm.OSM(str(path)).get_network(network_type="driving")
+        except Exception:  # pyrosm raises its own types; GDAL below says what is wrong
+            raw = None
+    if raw is not None:
         raw = raw.rename(columns={"id": "osm_id"})
         bridges = raw["bridge"] if "bridge" in raw else [None] * len(raw)
         raw["other_tags"] = [f'"bridge"=>"{b}"' if isinstance(b, str) else None for b in bridges]
@@ -287,7 +293,7 @@ def write_meta(meta: dict[str, Any], path: str | os.PathLike[str]) -> None:
     Path(path).write_text(dumps_toml(meta), encoding="utf-8")
 
 
-def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
+def read_grid(path: str | os.PathLike[str], *, name: str, as_float: bool = False) -> xr.DataArray:
     """Read a single-band GeoTIFF as a grid; nodata becomes NaN in float grids.
 
     Parameters
@@ -296,6 +302,9 @@ def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
         GeoTIFF file.
     name
         Variable name of the result.
+    as_float
+        Return float32 values, with the nodata cells of an integer grid as NaN (an SRTM or
+        Copernicus int16 DEM marks its holes -32768: they must not become elevations).
 
     Returns
     -------
@@ -324,8 +333,12 @@ def read_grid(path: str | os.PathLike[str], *, name: str) -> xr.DataArray:
             f"{path}: the grid is rotated or its cells are not square ({transform}); "
             "fix: warp it to a north-up grid with square cells (gdalwarp -tr 30 30)"
         )
-    if nodata is not None and np.issubdtype(values.dtype, np.floating):
-        values = np.where(values == nodata, np.nan, values).astype(values.dtype)
+    if as_float and not np.issubdtype(values.dtype, np.floating):
+        holes = values == nodata if nodata is not None else np.zeros(values.shape, bool)
+        values = np.where(holes, np.nan, values.astype("float32")).astype("float32")
+    elif nodata is not None and np.issubdtype(values.dtype, np.floating):
+        holes = np.isnan(values) if np.isnan(nodata) else values == nodata
+        values = np.where(holes, np.nan, values).astype(values.dtype)
     attrs = {k: v for k, v in tags.items() if k in ("units", "long_name", "standard_name")}
     grid = new_grid(
         values,
@@ -432,6 +445,8 @@ def write_city(city: City, path: str | os.PathLike[str]) -> Path:
         write_grid(city.manning.astype("float32"), tmp / "manning.tif")
         if city.landuse is not None:
             write_grid(city.landuse.astype("int8"), tmp / "landuse.tif")
+        if city.population is not None:
+            write_grid(city.population.astype("float32"), tmp / "population.tif", nodata=-1.0)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -79,11 +79,14 @@ def node_lines(
     for i, j in zip(left, right, strict=True):
         if j <= i:
             continue
-        meet = shapely.intersection(geoms[i], geoms[j])
-        points = [p for p in shapely.get_parts(meet) if p.geom_type == "Point"]
+        # Lines that touch by the predicate may still meet in an empty part (rounding), and
+        # an end snapped onto another line may leave a line of one repeated point.
+        parts = [p for p in shapely.get_parts(shapely.intersection(geoms[i], geoms[j]))]
+        parts = [p for p in parts if not p.is_empty]
+        points = [p for p in parts if p.geom_type == "Point"]
         points += [
             shapely.Point(xy)
-            for part in shapely.get_parts(meet)
+            for part in parts
             if part.geom_type == "LineString"
             for xy in (part.coords[0], part.coords[-1])
         ]

@@ -13,15 +13,26 @@ Rules
   ``make_valid`` keeping only their polygonal parts, and reported as a note; invalid lines
   and points (fewer than two distinct points, NaN coordinates) cannot be repaired without
   guessing and are problems.
+- Layers: ``wards`` and ``roads`` are required, with at least one feature, whether they
+  come from ``city.gpkg`` or from files of their own.
 - Columns: a missing declared column is a problem, except ``ward_id`` in roads, lights,
-  shelters and households, which is filled from the wards that hold each feature (note).
+  shelters and households, which is filled from the wards that hold each feature (note);
+  so are empty ``ward_id`` values, and all of them when not one is in the wards layer (the
+  wards were replaced). Ward ``kind`` is free text unless ``city.toml`` has a
+  ``[ward_kinds]`` table, whose keys are then the allowed kinds.
   Shapefile column names cut to ten characters are recognised (note). Values that do not
   fit the declared dtype, negative counts, and values outside a column's choices are
   problems.
 - Ids: missing and duplicate ids are problems.
-- Extent: features outside the DEM are problems, except dams, whose own point may lie
-  upstream; a dam's entry cell must lie on the grid, on data.
-- DEM: nodata cells (holes) are problems: the flood model needs a bed everywhere.
+- Extent: features outside the DEM (by more than 1 % of a cell, the drift of a reprojection)
+  are problems, except dams, whose own point may lie upstream; a dam's entry cell must lie
+  on the grid, on data.
+- DEM: read as float32 with the nodata of int grids as holes; a DEM in another CRS (an
+  EPSG:4326 SRTM tile) is warped to the city's and cropped to its footprint
+  (:mod:`layers._dem`). Nodata cells (holes) are problems: the flood model needs a bed
+  everywhere.
+- Checks across layers (references, ward ids, extent) only use layers without problems of
+  their own, so one broken column never hides behind a crash of another check.
 - Roads read from OpenStreetMap are split at their junctions (:func:`layers.node_roads`).
 """
 
@@ -40,13 +51,15 @@ import xarray as xr
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from layers._check_layer import WARD_FILLED, check_layer, ids_text
+from layers._check_layer import WARD_FILLED, check_layer, ids_text, row_labels
+from layers._dem import read_dem
 from layers._errors import LayerError
 from layers._schema import LAYERS, empty_layer
 from layers.city import City
-from layers.grids import LANDUSE_ATTRS, manning_grid, ward_index_grid
+from layers.grids import LANDUSE, LANDUSE_ATTRS, manning_grid, ward_index_grid
 from layers.io import gpkg_layers, layer_sources, read_grid, read_layer, read_meta
 from layers.network import node_roads
+from layers.settings import read_settings
 
 __all__ = ["CityReport", "check_city", "check_layer", "inspect_city"]
 
@@ -70,18 +83,12 @@ class CityReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _check_dem(
-    dem: xr.DataArray, where: str, city_crs: CRS | None, problems: list[str], notes: list[str]
-) -> xr.DataArray | None:
+def _check_dem(dem: xr.DataArray, where: str, problems: list[str]) -> xr.DataArray | None:
     if dem.rio.crs is None:
         problems.append(
             f"{where}: the DEM has no CRS; fix: write it with its CRS (gdal_edit.py -a_srs)"
         )
         return None
-    if city_crs is not None and not CRS.from_user_input(dem.rio.crs).equals(city_crs):
-        notes.append(f"{where}: DEM reprojected from {dem.rio.crs} to {city_crs.to_string()}")
-        dem = dem.rio.write_nodata(np.nan).rio.reproject(city_crs)
-        dem.attrs.pop("_FillValue", None)
     if dem.shape[0] < 2 or dem.shape[1] < 2:
         problems.append(f"{where}: the DEM has {dem.shape} cells; fix: give it at least 2 x 2")
         return None
@@ -102,10 +109,11 @@ def _check_dem(
     return out
 
 
-def _inside(geoms: gpd.GeoSeries, bounds: tuple[float, float, float, float]) -> np.ndarray:
+def _inside(
+    geoms: gpd.GeoSeries, bounds: tuple[float, float, float, float], eps: float
+) -> np.ndarray:
     xmin, ymin, xmax, ymax = bounds
     b = geoms.bounds
-    eps = 1e-6
     return (
         (b["minx"] >= xmin - eps)
         & (b["miny"] >= ymin - eps)
@@ -133,27 +141,49 @@ def _check_cross(
 ) -> None:
     """Checks that need two layers or a layer and the DEM."""
     wards = layers.get("wards")
-    ward_ids = set(wards["ward_id"]) if wards is not None and "ward_id" in wards else None
+    usable = (
+        wards is not None
+        and "ward_id" in wards
+        and len(wards) > 0
+        and not (wards.geometry.isna() | wards.geometry.is_empty).any()
+    )
+    ward_ids = set(wards["ward_id"]) if usable and wards is not None else None
     for name in WARD_FILLED:
         gdf = layers.get(name)
-        if gdf is None or "ward_id" not in gdf.columns:
+        if gdf is None or "ward_id" not in gdf.columns or len(gdf) == 0:
             continue
         where = f"{sources[name]}: layer '{name}'"
-        labels = gdf[LAYERS[name].id_column].astype(str)
-        if gdf.attrs.get("fill_ward_id") and wards is not None and len(gdf):
-            gdf["ward_id"] = _ward_of(gdf, wards)
-            notes.append(f"{where}: ward_id filled from the wards layer")
-        elif ward_ids is not None:
-            unknown = (gdf["ward_id"].notna() & ~gdf["ward_id"].isin(ward_ids)).to_numpy()
+        labels = row_labels(gdf, LAYERS[name].id_column)
+        if ward_ids is None or wards is None:
+            continue
+        given = gdf["ward_id"].notna().to_numpy()
+        unknown = given & ~gdf["ward_id"].isin(ward_ids).to_numpy()
+        located = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+        if unknown.any() and unknown.sum() == given.sum():
+            # Not one id is known: the wards were replaced. Their geometry says which ward.
+            refill = located
+            notes.append(
+                f"{where}: none of its ward_id values is in the wards layer (new wards?); "
+                "ward_id filled again from the wards"
+            )
+        else:
+            refill = located & ~given
             if unknown.any():
                 problems.append(
                     f"{where}: rows {ids_text(labels, unknown)}: ward_id not in the wards layer; "
-                    "fix: use a ward_id of the wards layer or leave it empty"
+                    "fix: use a ward_id of the wards layer, or leave it empty to have it "
+                    "filled from the wards"
                 )
+            elif refill.any():
+                notes.append(
+                    f"{where}: rows {ids_text(labels, refill)}: ward_id filled from the wards layer"
+                )
+        if refill.any():
+            gdf.loc[refill, "ward_id"] = ward_of(gdf[refill], wards).to_numpy()
     roads, lights = layers.get("roads"), layers.get("lights")
     if roads is not None and "road_id" in roads:
         road_ids = set(roads["road_id"])
-        labels = roads["road_id"].astype(str)
+        labels = row_labels(roads, "road_id")
         if "parent_road_id" in roads:
             orphan = (
                 roads["parent_road_id"].notna() & ~roads["parent_road_id"].isin(road_ids)
@@ -169,7 +199,7 @@ def _check_cross(
             if stray.any():
                 problems.append(
                     f"{sources['lights']}: layer 'lights': rows "
-                    f"{ids_text(lights['light_id'].astype(str), stray)}: road_id not in the roads "
+                    f"{ids_text(row_labels(lights, 'light_id'), stray)}: road_id not in the roads "
                     "layer; fix: use the road_id of the road each light stands on"
                 )
     _check_gauges(layers.get("gauges"), sources.get("gauges", ""), problems)
@@ -177,12 +207,15 @@ def _check_cross(
     if dem is None:
         return
     bounds = _grid_bounds(dem)
+    # A layer reprojected into the city's CRS may drift a fraction of a millimetre past the
+    # DEM it was cut to; 1 % of a cell is far below anything the grids can see.
+    eps = 0.01 * float(abs(dem.x.values[1] - dem.x.values[0]))
     for name, gdf in layers.items():
         if LAYERS[name].may_leave_dem or len(gdf) == 0 or gdf.crs is None:
             continue
-        outside = ~_inside(gdf.geometry, bounds)
+        outside = ~_inside(gdf.geometry, bounds, eps) & gdf.geometry.notna().to_numpy()
         if outside.any():
-            labels = gdf[LAYERS[name].id_column].astype(str)
+            labels = row_labels(gdf, LAYERS[name].id_column)
             problems.append(
                 f"{sources[name]}: layer '{name}': rows {ids_text(labels, outside)}: outside the "
                 f"DEM extent {tuple(round(b) for b in bounds)}; fix: clip the layer to the DEM "
@@ -190,12 +223,13 @@ def _check_cross(
             )
 
 
-def _ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+def ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
     """The ward holding each feature (a line: its midpoint), else the nearest ward."""
-    probe = gdf.geometry
-    if probe.geom_type.isin(["LineString"]).any():
-        probe = probe.interpolate(0.5, normalized=True)
-    points = gpd.GeoDataFrame(geometry=probe.values, crs=gdf.crs)
+    lines = (gdf.geom_type == "LineString").to_numpy()
+    probe = np.array(gdf.geometry.representative_point().values, dtype=object)
+    if lines.any():
+        probe[lines] = gdf.geometry[lines].interpolate(0.5, normalized=True).values
+    points = gpd.GeoDataFrame(geometry=list(probe), crs=gdf.crs, index=gdf.index)
     wards = wards[["ward_id", "geometry"]]
     within = gpd.sjoin(points, wards, how="left", predicate="within")
     ward = within[~within.index.duplicated()]["ward_id"]
@@ -204,6 +238,23 @@ def _ward_of(gdf: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
         nearest = gpd.sjoin_nearest(points[ward.isna().to_numpy()], wards, how="left")
         ward = ward.fillna(nearest[~nearest.index.duplicated()]["ward_id"])
     return pd.Series([None if pd.isna(v) else str(v) for v in ward], index=gdf.index, dtype=object)
+
+
+def _check_kinds(
+    wards: gpd.GeoDataFrame | None, source: str, meta: dict[str, object], problems: list[str]
+) -> None:
+    """Ward kinds must be those of ``[ward_kinds]`` in ``city.toml`` when it declares them."""
+    declared = meta.get("ward_kinds")
+    if not isinstance(declared, dict) or not declared or wards is None or "kind" not in wards:
+        return
+    wrong = (wards["kind"].notna() & ~wards["kind"].astype(str).isin(list(declared))).to_numpy()
+    if wrong.any():
+        found = sorted({str(v) for v in wards["kind"][wrong]})[:5]
+        problems.append(
+            f"{source}: layer 'wards': rows {ids_text(row_labels(wards, 'ward_id'), wrong)}: "
+            f"kind {', '.join(found)} not in [ward_kinds] of city.toml; fix: use one of "
+            f"{', '.join(map(str, declared))} or declare the kind there"
+        )
 
 
 def _check_gauges(gauges: gpd.GeoDataFrame | None, source: str, problems: list[str]) -> None:
@@ -230,8 +281,8 @@ def _check_dams(
     if dams is None or len(dams) == 0 or not all(c in dams for c in needed):
         return
     where = f"{source}: layer 'dams'"
-    for row in dams.itertuples(index=False):
-        dam = f"{where}: dam {row.dam_id}"
+    for label, row in zip(row_labels(dams, "dam_id"), dams.itertuples(index=False), strict=True):
+        dam = f"{where}: dam {label}"
         try:
             levels = json.loads(row.storage_levels_m)
             volumes = json.loads(row.storage_volumes_m3)
@@ -310,11 +361,12 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
     except LayerError as e:
         problems.extend(e.problems)
     city_crs = _city_crs(meta, "city.toml", problems) if meta else None
+    problems.extend(read_settings(meta)[1])
     dem: xr.DataArray | None = None
     try:
-        dem = _check_dem(
-            read_grid(folder / "dem.tif", name="elevation"), "dem.tif", city_crs, problems, notes
-        )
+        raw_dem, changed = read_dem(folder / "dem.tif", crs=city_crs)
+        notes.extend(f"dem.tif: {note}" for note in changed)
+        dem = _check_dem(raw_dem, "dem.tif", problems)
     except LayerError as e:
         problems.extend(e.problems)
     own_files = layer_sources(folder, meta)
@@ -326,16 +378,18 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
         )
     layers: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
+    failed: set[str] = set()  # layers with problems of their own: no checks across them
     for name, spec in LAYERS.items():
         if name in own_files:
             file, layer = own_files[name], None
         elif name in in_gpkg:
             file, layer = folder / "city.gpkg", name
         else:
-            if spec.required and in_gpkg:
+            if spec.required and (in_gpkg or own_files):
                 problems.append(
-                    f"city.gpkg: no layer '{name}'; fix: add it "
-                    f"(or a {name}.gpkg/.geojson/.shp/.parquet file)"
+                    f"{folder.name}: no layer '{name}' (neither in city.gpkg nor a file of its "
+                    f"own); fix: add it to city.gpkg or as a {name}.gpkg/.geojson/.shp/.parquet "
+                    "file (see layers/SCHEMA.md)"
                 )
             layers[name] = empty_layer(name, city_crs or "EPSG:4326")
             sources[name] = "city.gpkg"
@@ -347,14 +401,21 @@ def inspect_city(path: str | os.PathLike[str]) -> CityReport:
             problems.extend(e.problems)
             continue
         layers[name], found, changed = check_layer(raw, name, source=file.name, city_crs=city_crs)
+        if spec.required and len(raw) == 0:
+            found.append(
+                f"{file.name}: layer '{name}' has no features; fix: a city needs at least one"
+            )
+        if found:
+            failed.add(name)
         problems.extend(found)
         notes.extend(changed)
         if name == "roads" and file.name.lower().endswith((".osm", ".pbf")) and not found:
             # OSM ways run through junctions; routing needs them cut there.
             layers[name] = node_roads(layers[name])
             notes.append(f"{file.name}: OpenStreetMap ways split at their junctions")
-    if len(layers) == len(LAYERS):
-        _check_cross(layers, sources, dem, problems, notes)
+    checked = {name: gdf for name, gdf in layers.items() if name not in failed}
+    _check_kinds(checked.get("wards"), sources.get("wards", ""), meta, problems)
+    _check_cross(checked, sources, dem, problems, notes)
     if problems or dem is None or city_crs is None:
         return CityReport(None, problems, notes)
     return CityReport(_assemble(folder, meta, city_crs, layers, dem, problems), problems, notes)
@@ -369,7 +430,7 @@ def _assemble(
     problems: list[str],
 ) -> City | None:
     grids: dict[str, xr.DataArray | None] = {}
-    for name, dtype in (("landuse", "int8"), ("manning", "float32")):
+    for name, dtype in (("landuse", "int8"), ("manning", "float32"), ("population", "float32")):
         file = folder / f"{name}.tif"
         grids[name] = None
         if file.exists():
@@ -392,8 +453,10 @@ def _assemble(
     manning = grids["manning"]
     if manning is None:
         manning = manning_grid(dem, landuse=grids["landuse"], roads=layers["roads"])
-    for gdf in layers.values():
-        gdf.attrs.pop("fill_ward_id", None)
+    ward_index = ward_index_grid(dem, layers["wards"])
+    _check_people_have_land(layers["wards"], ward_index, dem, grids["landuse"], problems)
+    if problems:
+        return None
     return City(
         name=str(meta.get("name", folder.name)),
         crs=crs,
@@ -401,9 +464,37 @@ def _assemble(
         **layers,
         dem=dem,
         manning=manning,
-        ward_index=ward_index_grid(dem, layers["wards"]),
+        ward_index=ward_index,
         landuse=grids["landuse"],
+        population=grids["population"],
     )
+
+
+def _check_people_have_land(
+    wards: gpd.GeoDataFrame,
+    ward_index: xr.DataArray,
+    dem: xr.DataArray,
+    landuse: xr.DataArray | None,
+    problems: list[str],
+) -> None:
+    """Every ward on the grid needs a land cell: people are never placed in permanent water."""
+    if landuse is not None:
+        water = landuse.values == LANDUSE["water"]
+        why = "water in landuse.tif"
+    else:
+        water = ~(dem.values > 0.0)
+        why = "at or below 0 m (no landuse.tif)"
+    index = ward_index.values
+    rows = index[index >= 0]
+    cells = np.bincount(rows, minlength=len(wards))
+    land = np.bincount(index[(index >= 0) & ~water], minlength=len(wards))
+    stranded = (cells > 0) & (land == 0)
+    if stranded.any():
+        problems.append(
+            f"layer 'wards': rows {ids_text(row_labels(wards, 'ward_id'), stranded)}: every cell "
+            f"of the ward is {why}, so its people would be placed in the water; fix: correct "
+            "the ward outline, the land use or the DEM"
+        )
 
 
 def check_city(path: str | os.PathLike[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Run the docstring examples of every module in the four packages (STYLE.md: examples run)."""
+"""Run the docstring examples of every module in the four packages: every example must run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The code stays ruff- and mypy-clean (STYLE.md): a lint regression fails the suite."""
+"""The code stays ruff- and mypy-clean: a lint regression fails the suite."""
 
 from __future__ import annotations
 

@@ -51,15 +51,25 @@ def as_utc(value: datetime | pd.Timestamp | str, *, naive: tzinfo = LOCAL_TZ) ->
     return ts.tz_convert(UTC).to_pydatetime()
 
 
-def local_iso(value: datetime) -> str:
-    """Format ``value`` in Huế time with its offset, to the second (CAP's ``sent`` form).
+def local_iso(value: datetime, tz: str | None = None) -> str:
+    """Format ``value`` in local time with its offset, to the second (CAP's ``sent`` form).
+
+    Parameters
+    ----------
+    value
+        The time.
+    tz
+        IANA time zone (the city's ``timezone`` setting); ``None``: :data:`LOCAL_TZ`.
 
     Examples
     --------
     >>> local_iso(as_utc("2025-10-27T00:00:00Z"))
     '2025-10-27T07:00:00+07:00'
+    >>> local_iso(as_utc("2025-10-27T00:00:00Z"), "Europe/Helsinki")
+    '2025-10-27T02:00:00+02:00'
     """
-    return as_utc(value).astimezone(LOCAL_TZ).replace(microsecond=0).isoformat()
+    zone = LOCAL_TZ if tz is None else ZoneInfo(tz)
+    return as_utc(value).astimezone(zone).replace(microsecond=0).isoformat()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

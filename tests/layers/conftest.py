@@ -264,3 +264,9 @@ def demo_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, f
 def demo_city(demo_builds: tuple[Path, Path, float]) -> City:
     """The Huế demo city, loaded."""
     return layers.load_city(demo_builds[0])
+
+
+@pytest.fixture(scope="session")
+def make_small_city() -> Callable[[], City]:
+    """The small city's builder, for tests that build many broken cities from it."""
+    return small_city

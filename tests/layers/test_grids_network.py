@@ -12,6 +12,7 @@ from shapely import LineString, box
 import layers
 from layers import City
 from layers.grids import LANDUSE, MANNING_N, ROAD_MANNING_N, grid_transform
+from layers.network import node_lines
 
 
 def test_new_grid_coordinates_and_transform() -> None:
@@ -97,3 +98,13 @@ def test_empty_layer_and_ascii() -> None:
     assert len(empty) == 0 and empty.crs.to_epsg() == 32648
     assert empty["bridge"].dtype == bool and empty["house_from"].dtype == "Int64"
     assert layers.to_ascii("Đường Lê Văn Hưu, Thừa Thiên Huế") == "Duong Le Van Huu, Thua Thien Hue"
+
+
+def test_a_way_of_one_repeated_node_near_a_road_does_not_crash() -> None:
+    # OSM has ways whose nodes all sit on one point; snapped onto a road, such a way meets it
+    # in an empty line (this raised IndexError).
+    road = LineString([(0, 0), (10, 0)])
+    stub = LineString([(5, 0.5), (5, 0.5)])
+    pieces, source = node_lines([road, stub])
+    assert [p.wkt for p in pieces] == ["LINESTRING (0 0, 5 0)", "LINESTRING (5 0, 10 0)"]
+    assert source == [0, 0]

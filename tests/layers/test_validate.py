@@ -211,12 +211,35 @@ def test_references_between_layers(write_bad: WriteBad) -> None:
     def dangling(city: City) -> None:
         city.lights.loc[0, "road_id"] = "R99"
         city.roads.loc[2, "parent_road_id"] = "R77"
-        city.shelters.loc[0, "ward_id"] = "W09"
+        city.households.loc[0, "ward_id"] = "W09"
 
     found = problems_of(write_bad(dangling))
     one(found, "layer 'lights'", "rows L0", "road_id not in the roads layer")
     one(found, "layer 'roads'", "rows R3", "parent_road_id")
-    one(found, "layer 'shelters'", "rows S1", "ward_id not in the wards layer")
+    one(found, "layer 'households'", "rows H1", "ward_id not in the wards layer", "leave it empty")
+
+
+def test_new_wards_refill_every_ward_id(city_copy: Path, fresh_city: City) -> None:
+    # The user replaces the wards with their own: not one ward_id of the other layers is known
+    # any more, and none of those layers has to be edited.
+    wards = fresh_city.wards.assign(ward_id=["P-1", "P-2"])
+    pyogrio.write_dataframe(wards, city_copy / "wards.gpkg", driver="GPKG")
+    report = layers.inspect_city(city_copy)
+    assert report.problems == []
+    assert any("households" in n and "filled again" in n for n in report.notes)
+    assert report.city is not None
+    assert report.city.households["ward_id"].tolist() == ["P-1", "P-2"]
+    assert report.city.shelters["ward_id"].tolist() == ["P-2"]
+
+
+def test_empty_ward_id_is_filled(write_bad: WriteBad) -> None:
+    def emptied(city: City) -> None:
+        city.households.loc[1, "ward_id"] = None
+
+    report = layers.inspect_city(write_bad(emptied))
+    assert report.problems == []
+    assert any("rows H2: ward_id filled from the wards layer" in n for n in report.notes)
+    assert report.city is not None and report.city.households["ward_id"].tolist() == ["W01", "W02"]
 
 
 def test_every_problem_in_one_error(write_bad: WriteBad) -> None:

@@ -800,3 +800,46 @@ def test_alerts_page_filters_in_sql_and_pages_by_seq(tmp_path):
     later = now + timedelta(days=30)  # past every expires
     assert len(alerts_page(engine, state="expired", now=later)[0]) == 5
     assert alerts_page(engine, state="active", now=later) == ([], None)
+
+
+def test_a_city_sends_its_own_time_zone_language_order_and_hotline(engine):
+    from types import SimpleNamespace
+
+    helsinki = SimpleNamespace(
+        meta={
+            "timezone": "Europe/Helsinki",
+            "languages": ["fi", "en", "vi"],  # no Finnish texts yet: English first
+            "cap": {"sender": "flood@hel.example", "hotline": "112"},
+        }
+    )
+    rules = AlertRules.for_city(helsinki, status="Exercise")
+    assert (rules.timezone, rules.languages, rules.status) == (
+        "Europe/Helsinki",
+        ("en", "vi"),
+        "Exercise",
+    )
+    (message,) = issue_alerts(
+        engine, [ward(arrival=NOW + timedelta(hours=2))], [], now=NOW, rules=rules
+    )
+    xml = message.to_xml().decode()
+    assert "<sent>2025-10-27T02:00:00+02:00</sent>" in xml
+    assert "<onset>2025-10-27T04:00:00+02:00</onset>" in xml
+    assert [i.language for i in message.infos] == ["en-US", "vi-VN"]
+    assert "(UTC+2)" in message.infos[0].description and "+07" not in xml
+    assert "call 112" in message.infos[0].instruction
+    assert message.sender == "flood@hel.example"
+    assert ".20251027T020000." in message.identifier
+    # A city that declares nothing keeps the defaults.
+    assert AlertRules.for_city(SimpleNamespace(meta={})) == AlertRules()
+
+
+def test_the_demo_city_settings_are_the_huế_defaults():
+    from types import SimpleNamespace
+
+    from layers._demo_city import _meta
+    from twin._time import LOCAL_TZ
+
+    # Moving Huế's values into the demo's city.toml leaves its warnings unchanged.
+    rules = AlertRules.for_city(SimpleNamespace(meta=_meta()))
+    assert rules.timezone == LOCAL_TZ.key
+    assert rules.model_copy(update={"timezone": None}) == AlertRules()

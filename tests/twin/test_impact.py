@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ from twin.impact import (
     gauge_summary,
     light_impact,
     people_per_cell,
+    people_weights,
     road_impact,
     ward_impact,
 )
@@ -71,6 +74,92 @@ def test_people_spread_uniformly_over_built_up_cells(wards: gpd.GeoDataFrame) ->
     assert people[3, 0] == 0.0
     assert people[3, 5] == pytest.approx(50.0)
     assert (ward_row[:, :3] == 0).all() and (ward_row[:, 3:] == 1).all()
+
+
+def _coastal_city(
+    *, landuse: bool = True, urban: bool = False, population: np.ndarray | None = None
+) -> SimpleNamespace:
+    """W1: land in columns 0-2; W2 (a Thuận An): sea in columns 3-4, sand in column 5."""
+    from layers.grids import LANDUSE, LANDUSE_ATTRS
+
+    grid = flood_result()
+    codes = np.full((4, 6), LANDUSE["cropland"], dtype="int8")
+    codes[:, 3:5] = LANDUSE["water"]
+    codes[:, 5] = LANDUSE["sand"]
+    if urban:
+        codes[0, 0] = LANDUSE["urban"]
+    dem = np.where(codes == LANDUSE["water"], -2.0, 1.5)
+
+    def on_grid(values: np.ndarray) -> xr.DataArray:
+        return xr.DataArray(values, dims=("y", "x"), coords={"y": grid.y, "x": grid.x})
+
+    return SimpleNamespace(
+        wards=gpd.GeoDataFrame(
+            {"ward_id": ["W1", "W2"], "name": ["Kim Long", "Thuận An"], "population": [600, 900]},
+            geometry=[box(0, 0, 30, 40), box(30, 0, 60, 40)],
+            crs=CRS,
+        ),
+        landuse=on_grid(codes).assign_attrs(LANDUSE_ATTRS) if landuse else None,
+        dem=on_grid(dem),
+        population=None if population is None else on_grid(population),
+    )
+
+
+def _sea_only_result() -> xr.Dataset:
+    """A run without rain: 2 m of still water in the sea columns 3-4 from the start, else dry."""
+    ds = flood_result()
+    depth = np.zeros_like(ds["depth"].values)
+    depth[:, :, 3:5] = 2.0
+    arrival = np.full((4, 6), np.nan)
+    arrival[:, 3:5] = 0.0
+    return ds.assign(
+        depth=(("time", "y", "x"), depth),
+        speed=(("time", "y", "x"), np.zeros_like(depth)),
+        max_depth=(("y", "x"), depth.max(axis=0)),
+        arrival_time=(("y", "x"), arrival),
+    )
+
+
+@pytest.mark.parametrize("landuse", [True, False])
+def test_nobody_is_placed_in_the_sea(landuse: bool) -> None:
+    city = _coastal_city(landuse=landuse)
+    weights = people_weights(city, flood_result())
+    assert (weights[:, 3:5] == 0).all()
+    people, _ = people_per_cell(city.wards, flood_result(), built_up=weights)
+    assert people.sum() == pytest.approx(1500.0)
+    assert people[:, 5].sum() == pytest.approx(900.0)  # all of W2 on its land column
+
+
+def test_a_coarse_cell_mostly_under_water_gets_nobody() -> None:
+    # A 20 m flood grid over the 10 m city: the shore cell (sea and sand, half each) lies
+    # under the sea's level although its sand part is land, so nobody lives there.
+    coarse = xr.Dataset(coords={"x": [10.0, 30.0, 50.0], "y": [30.0, 10.0]})
+    weights = people_weights(_coastal_city(), coarse)
+    assert (weights[:, 2] == 0).all()
+    assert (weights[:, 0] == 4).all()  # four land cells of 10 m in each 20 m cell
+
+
+def test_a_run_without_rain_puts_nobody_in_danger() -> None:
+    city = _coastal_city()
+    result = _sea_only_result()
+    table = ward_impact(result, city.wards, built_up=people_weights(city, result))
+    danger = [c for c in table.columns if c.startswith("people_")]
+    assert (table[danger].to_numpy() == 0).all(), table[danger]
+    # Spread over every cell as before, W2's people were half in the sea.
+    before = ward_impact(result, city.wards)
+    assert before.loc[1, "people_depth_gt_1m"] == 600
+
+
+def test_built_up_land_then_the_population_raster_decide() -> None:
+    weights = people_weights(_coastal_city(urban=True), flood_result())
+    assert weights[0, 0] == 1.0 and weights[1:, :3].sum() == 0  # W1: its one built-up cell
+    assert weights[:, 5].tolist() == [1.0] * 4  # W2: no built-up cell, its land
+    raster = np.zeros((4, 6))
+    raster[2, 1], raster[3, 1], raster[0, 3] = 30.0, 10.0, 99.0  # 99 in the sea: ignored
+    weights = people_weights(_coastal_city(population=raster), flood_result())
+    people, _ = people_per_cell(_coastal_city().wards, flood_result(), built_up=weights)
+    assert people[2, 1] == pytest.approx(450.0) and people[3, 1] == pytest.approx(150.0)
+    assert people[:, 3:5].sum() == 0 and people[:, 5].sum() == pytest.approx(900.0)
 
 
 def test_ward_smaller_than_a_cell_keeps_its_people(wards: gpd.GeoDataFrame) -> None:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Engine, and_, or_, select
 
+from twin._time import as_utc
 from twin.alerts.store import AlertRecord, AlertRow, AlertWardRow, _record
 from twin.db import session_scope
-from twin._time import as_utc
 
 __all__ = ["alerts_page"]
 

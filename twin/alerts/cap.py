@@ -252,6 +252,8 @@ class CapMessage:
         :meth:`from_xml` may have any scope.
     references
         Earlier messages this one updates or cancels, each ``"sender,identifier,sent"``.
+    timezone
+        IANA time zone its times are written in (the city's); ``None``: the twin's default.
 
     Examples
     --------
@@ -276,11 +278,12 @@ class CapMessage:
     references: tuple[str, ...] = ()
     incidents: str | None = None
     infos: tuple[CapInfo, ...] = field(default_factory=tuple)
+    timezone: str | None = None
 
     @property
     def reference(self) -> str:
         """This message as others reference it: ``"sender,identifier,sent"``."""
-        return f"{self.sender},{self.identifier},{local_iso(self.sent)}"
+        return f"{self.sender},{self.identifier},{local_iso(self.sent, self.timezone)}"
 
     def to_element(self) -> etree._Element:
         """The message as an lxml element (not validated; :meth:`to_xml` validates)."""
@@ -298,7 +301,7 @@ class CapMessage:
 
         add(root, "identifier", self.identifier)
         add(root, "sender", self.sender)
-        add(root, "sent", local_iso(self.sent))
+        add(root, "sent", local_iso(self.sent, self.timezone))
         add(root, "status", self.status)
         add(root, "msgType", self.msg_type)
         add(root, "source", self.source)
@@ -319,7 +322,7 @@ class CapMessage:
             add(node, "certainty", info.certainty)
             for tag in ("effective", "onset", "expires"):
                 when = getattr(info, tag)
-                add(node, tag, None if when is None else local_iso(when))
+                add(node, tag, None if when is None else local_iso(when, self.timezone))
             add(node, "senderName", info.sender_name)
             add(node, "headline", info.headline)
             add(node, "description", info.description)
@@ -379,7 +382,7 @@ class CapMessage:
             for key in ("effective", "onset", "expires"):
                 when = getattr(info, key)
                 if when is not None:
-                    out[key] = local_iso(when)
+                    out[key] = local_iso(when, self.timezone)
             for key, name in (
                 ("sender_name", "senderName"),
                 ("headline", "headline"),
@@ -405,7 +408,7 @@ class CapMessage:
         data: dict[str, Any] = {
             "identifier": self.identifier,
             "sender": self.sender,
-            "sent": local_iso(self.sent),
+            "sent": local_iso(self.sent, self.timezone),
             "status": self.status,
             "msgType": self.msg_type,
             "scope": self.scope,

@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -97,13 +98,17 @@ class AlertRules(BaseModel):
     ----------
     sender
         CAP ``sender``: no spaces, commas, ``<`` or ``&``.
+    languages
+        The languages of the ``<info>`` blocks, in order (``vi``, ``en``).
+    timezone
+        IANA time zone of the times in the messages; ``None``: the twin's default.
     status
         ``Actual`` for real warnings; ``Exercise`` for planning scenarios (their lifecycle is
         kept apart from the actual one).
     min_hazard_class, min_people
         Which wards get a message.
     severity_by_hazard_class
-        Hazard class (0..3, DESIGN.md) -> CAP severity.
+        Hazard class (0..3, :func:`hydro.hazard.hazard_class`) -> CAP severity.
     immediate_lead_h, expected_lead_h, likely_lead_h
         Lead-time limits of the urgency and certainty table (module docstring).
     valid_h
@@ -112,7 +117,7 @@ class AlertRules(BaseModel):
         Onset rounded down to this many minutes, so that a rerun with an arrival a few
         minutes different is not a change.
     gauge_alarm_levels
-        Gauge id -> (BĐ1, BĐ2, BĐ3) in metres; None where not known (FACTS.md).
+        Gauge id -> (BĐ1, BĐ2, BĐ3) in metres; None where not known (data/hue/FACTS.md).
     min_gauge_alarm, extreme_above_bd3_m, gauge_radius_km
         Gauge messages: from which alarm level; how far above BĐ3 is Extreme; the radius of
         the circle used as the area when no ward is named.
@@ -127,6 +132,8 @@ class AlertRules(BaseModel):
     sender_name_en: str = "hue-twin, flood digital twin of Huế"
     web: str = "https://hue-twin.example/alerts"
     hotline: str = "1900 1075"
+    languages: tuple[Literal["vi", "en"], ...] = ("vi", "en")
+    timezone: str | None = None
     status: Literal["Actual", "Exercise", "System", "Test", "Draft"] = "Actual"
     geocode_name: str = "ward_id"
     min_hazard_class: int = Field(default=1, ge=0, le=3)
@@ -143,7 +150,7 @@ class AlertRules(BaseModel):
     gauge_alarm_levels: dict[str, AlarmLevels] = Field(
         default_factory=lambda: {
             "kim-long": _levels(1.0, 2.0, 3.5),
-            # BĐ1 at Phú Ốc is uncertain (about 1.4-1.5 m, FACTS.md): left out
+            # BĐ1 at Phú Ốc is uncertain (about 1.4-1.5 m, data/hue/FACTS.md): left out
             "phu-oc": _levels(None, 3.0, 4.5),
         }
     )
@@ -158,6 +165,54 @@ class AlertRules(BaseModel):
         if not value or any(c in value for c in " ,<&\t\n"):
             raise ValueError("sender must not be empty or contain spaces, ',', '<' or '&'")
         return value
+
+    @field_validator("languages")
+    @classmethod
+    def _some_language(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError("languages must name each language once, at least one")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @classmethod
+    def for_city(cls, city: Any, **overrides: Any) -> AlertRules:
+        """The rules with what the city's ``city.toml`` declares (:mod:`layers.settings`).
+
+        The time zone, the language order (of the languages warnings are written in:
+        ``vi``, ``en``), the CAP sender, web page, sender names and hotline come from the
+        city when it declares them; ``overrides`` win over both.
+        """
+        from layers.settings import read_settings
+
+        meta = getattr(city, "meta", {}) or {}
+        settings = read_settings(meta)[0]
+        found: dict[str, Any] = {}
+        if "timezone" in meta:
+            found["timezone"] = settings.timezone
+        if "languages" in meta:
+            found["languages"] = tuple(x for x in settings.languages if x in ("vi", "en")) or (
+                "en",
+            )
+        cap = meta.get("cap", {}) if isinstance(meta.get("cap"), dict) else {}
+        if "sender" in cap:
+            found["sender"] = settings.cap_sender
+        if settings.cap_web is not None:
+            found["web"] = settings.cap_web
+        if settings.hotline is not None:
+            found["hotline"] = settings.hotline
+        for code in ("vi", "en"):
+            if code in settings.sender_names:
+                found[f"sender_name_{code}"] = settings.sender_names[code]
+        return cls(**{**found, **overrides})
 
     @field_validator("severity_by_hazard_class")
     @classmethod
@@ -362,14 +417,22 @@ def _num_en(x: float, decimals: int = 0) -> str:
     return f"{x:,.{decimals}f}"
 
 
-def _time_vi(t: datetime) -> str:
-    local = t.astimezone(LOCAL_TZ)
+def _zone(rules: AlertRules) -> ZoneInfo:
+    return LOCAL_TZ if rules.timezone is None else ZoneInfo(rules.timezone)
+
+
+def _time_vi(t: datetime, rules: AlertRules) -> str:
+    local = t.astimezone(_zone(rules))
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
 
 
-def _time_en(t: datetime) -> str:
-    local = t.astimezone(LOCAL_TZ)
-    return f"{local:%H:%M} on {local.day} {_MONTHS_EN[local.month - 1]} {local.year} (UTC+7)"
+def _time_en(t: datetime, rules: AlertRules) -> str:
+    local = t.astimezone(_zone(rules))
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign, hours, rest = "+" if minutes >= 0 else "-", abs(minutes) // 60, abs(minutes) % 60
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"{local:%H:%M} on {local.day} {_MONTHS_EN[local.month - 1]} {local.year} ({utc})"
 
 
 def _floor(t: datetime, minutes: int) -> datetime:
@@ -464,12 +527,12 @@ def _infos(
     response: tuple[str, ...] = (),
 ) -> tuple[CapInfo, ...]:
     out = []
-    for k, (language, sender_name, contact) in enumerate(
-        (
-            ("vi-VN", rules.sender_name_vi, f"Đường dây nóng {rules.hotline}"),
-            ("en-US", rules.sender_name_en, f"Hotline {rules.hotline}"),
-        )
-    ):
+    written = {
+        "vi": (0, "vi-VN", rules.sender_name_vi, f"Đường dây nóng {rules.hotline}"),
+        "en": (1, "en-US", rules.sender_name_en, f"Hotline {rules.hotline}"),
+    }
+    for code in rules.languages:
+        k, language, sender_name, contact = written[code]
         out.append(
             CapInfo(
                 language=language,
@@ -517,13 +580,13 @@ def _ward_plan(
         arrival_vi, arrival_en = f"Nước lũ đã đến {names}.", f"Flood water has reached {names}."
         when_vi = when_en = ""
     elif onset <= now:
-        arrival_vi = f"Nước lũ đã đến {names} từ {_time_vi(onset)}."
-        arrival_en = f"Flood water reached {names} at {_time_en(onset)}."
+        arrival_vi = f"Nước lũ đã đến {names} từ {_time_vi(onset, rules)}."
+        arrival_en = f"Flood water reached {names} at {_time_en(onset, rules)}."
     else:
-        arrival_vi = f"Nước lũ dự kiến đến {names} vào khoảng {_time_vi(onset)}."
-        arrival_en = f"Flood water is expected in {names} from about {_time_en(onset)}."
+        arrival_vi = f"Nước lũ dự kiến đến {names} vào khoảng {_time_vi(onset, rules)}."
+        arrival_en = f"Flood water is expected in {names} from about {_time_en(onset, rules)}."
     if onset is not None:
-        local = onset.astimezone(LOCAL_TZ)
+        local = onset.astimezone(_zone(rules))
         when_vi = f", từ {local:%H:%M %d/%m}"
         when_en = f" from {local:%H:%M} {local.day} {_MONTHS_EN[local.month - 1]}"
     description = (
@@ -601,10 +664,10 @@ def _gauge_plan(
     description = (
         f"Mực nước {river_vi} tại trạm {g.gauge_name} "
         f"{'đã vượt' if passed else 'dự kiến vượt'} mức báo động {g.alarm_level}{thr_vi} "
-        f"lúc {_time_vi(onset)}.{peak_vi}",
+        f"lúc {_time_vi(onset, rules)}.{peak_vi}",
         f"The water level of {river_en} at the {g.gauge_name} gauge "
         f"{'passed' if passed else 'is expected to pass'} alarm level {g.alarm_level}{thr_en} "
-        f"at {_time_en(onset)}.{peak_en}",
+        f"at {_time_en(onset, rules)}.{peak_en}",
     )
     if g.alarm_level >= 3:
         instruction = (

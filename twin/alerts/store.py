@@ -212,8 +212,10 @@ def _record(row: AlertRow) -> AlertRecord:
     )
 
 
-def _identifier(session: Session, sent: datetime, key: str, suffix: str) -> str:
-    stamp = datetime.fromisoformat(local_iso(sent)).strftime("%Y%m%dT%H%M%S")
+def _identifier(
+    session: Session, sent: datetime, key: str, suffix: str, tz: str | None = None
+) -> str:
+    stamp = datetime.fromisoformat(local_iso(sent, tz)).strftime("%Y%m%dT%H%M%S")
     base = _SAFE_NAME.sub("_", f"hue-twin.{stamp}.{key}.{suffix}")[:180]
     identifier, n = base, 1
     while session.get(AlertRow, identifier) is not None:
@@ -271,11 +273,13 @@ def _cancel_message(
     now: datetime,
     sender: str,
     note: str | None = None,
+    timezone: str | None = None,
 ) -> CapMessage:
     """The Cancel of the message in effect ``previous`` (now marked cancelled)."""
     msg = CapMessage(
-        identifier=_identifier(session, now, previous.area_key, "cancel"),
+        identifier=_identifier(session, now, previous.area_key, "cancel", timezone),
         sender=sender,
+        timezone=timezone,
         sent=now,
         status=previous.status,
         msg_type="Cancel",
@@ -430,17 +434,25 @@ def issue_alerts(
                 references = _chain_references(session, chain)
             if plan is None:
                 assert previous is not None
-                msg = _cancel_message(session, previous, references, now=now, sender=rules.sender)
+                msg = _cancel_message(
+                    session,
+                    previous,
+                    references,
+                    now=now,
+                    sender=rules.sender,
+                    timezone=rules.timezone,
+                )
                 state, fingerprint = "closed", ""
             else:
                 msg = CapMessage(
-                    identifier=_identifier(session, now, key, plan.fingerprint[:8]),
+                    identifier=_identifier(session, now, key, plan.fingerprint[:8], rules.timezone),
                     sender=rules.sender,
                     sent=now,
                     status=rules.status,
                     msg_type="Update" if previous is not None else "Alert",
                     references=references,
                     infos=plan.infos,
+                    timezone=rules.timezone,
                 )
                 if previous is not None:
                     previous.state = "superseded"

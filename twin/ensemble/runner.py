@@ -159,10 +159,10 @@ def run(
     built_up = None
     if wards is None and isinstance(source, Scenario):
         from twin._scenario_check import load_city_cached
-        from twin.impact import built_up_grid
+        from twin.impact import people_weights
 
         city = load_city_cached(source.city_path())
-        wards, built_up = city.wards, built_up_grid(city, ds)
+        wards, built_up = city.wards, people_weights(city, ds)
     out = summarise(ds, thresholds_m=spec.thresholds_m, wards=wards, built_up=built_up)
     out.attrs.update(
         {

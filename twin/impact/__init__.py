@@ -4,7 +4,7 @@ Each module holds one layer's rules and states its thresholds; :func:`assess_imp
 all over a :class:`layers.City`.
 """
 
-from twin.impact._assess import Impact, assess_impact, built_up_grid
+from twin.impact._assess import Impact, assess_impact, built_up_grid, people_weights
 from twin.impact.dams import dam_summary
 from twin.impact.gauges import gauge_levels, gauge_summary
 from twin.impact.lights import LIGHT_WATER_DEPTH_M, circuits_to_switch_off, light_impact
@@ -33,6 +33,7 @@ __all__ = [
     "light_impact",
     "max_hazard_class",
     "people_per_cell",
+    "people_weights",
     "road_graph",
     "road_impact",
     "ward_impact",

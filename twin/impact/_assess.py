@@ -22,7 +22,7 @@ from twin.impact.wards import ward_impact
 if TYPE_CHECKING:
     from layers import City
 
-__all__ = ["BUILT_UP_CLASSES", "Impact", "assess_impact", "built_up_grid"]
+__all__ = ["BUILT_UP_CLASSES", "Impact", "assess_impact", "built_up_grid", "people_weights"]
 
 #: Land-use names counted as built-up (where people live).
 BUILT_UP_CLASSES = frozenset({"urban", "built", "built-up", "built_up", "residential"})
@@ -68,6 +68,97 @@ def built_up_grid(city: City, result: xr.Dataset) -> npt.NDArray[np.bool_] | Non
     return np.isin(values, codes)
 
 
+def _water_grid(city: Any, result: xr.Dataset) -> npt.NDArray[np.bool_]:
+    """Permanent water on the flood grid: land-use ``water``, else ground at or below 0 m."""
+    landuse = getattr(city, "landuse", None)
+    if landuse is not None:
+        values = np.asarray(landuse.sel(x=result["x"], y=result["y"], method="nearest").values)
+        if values.dtype.kind in "OUS":
+            return np.isin(values.astype(str), ["water"])
+        meanings = str(landuse.attrs.get("flag_meanings", "")).split()
+        flags = np.atleast_1d(landuse.attrs.get("flag_values", []))
+        if not meanings:
+            from layers.grids import LANDUSE
+
+            flags, meanings = np.array(list(LANDUSE.values())), list(LANDUSE)
+        codes = [f for f, m in zip(flags, meanings, strict=False) if m.lower() == "water"]
+        return np.isin(values, codes)
+    dem = city.dem.sel(x=result["x"], y=result["y"], method="nearest").values
+    return ~(np.asarray(dem, dtype=float) > 0.0)
+
+
+def _flood_cell_of(fine: xr.DataArray, result: xr.Dataset) -> npt.NDArray[np.int64]:
+    """Flat index of the flood cell holding each cell centre of ``fine`` (-1: outside)."""
+    xs = np.asarray(result["x"], dtype=float)
+    ys = np.asarray(result["y"], dtype=float)
+    dx = float(xs[1] - xs[0]) if xs.size > 1 else 1.0
+    dy = float(ys[0] - ys[1]) if ys.size > 1 else 1.0
+    col = np.floor((np.asarray(fine["x"], dtype=float) - (xs[0] - dx / 2)) / dx).astype(int)
+    row = np.floor(((ys[0] + dy / 2) - np.asarray(fine["y"], dtype=float)) / dy).astype(int)
+    ok = (row[:, None] >= 0) & (row[:, None] < ys.size) & (col[None, :] >= 0)
+    ok &= col[None, :] < xs.size
+    return np.where(ok, row[:, None] * xs.size + col[None, :], -1)
+
+
+def people_weights(city: Any, result: xr.Dataset) -> npt.NDArray[np.float64]:
+    """Where people live on the flood grid: weights for :func:`twin.impact.people_per_cell`.
+
+    The city's grids are counted into the flood cells that hold their cell centres. A flood
+    cell is habitable when most of it is land, not permanent water (land-use ``water``;
+    without land use, ground at or below 0 m): a coarse cell on a shore is under the sea's
+    level even where its land part is not. For each ward, the first of these that gives it
+    any weight: the ``population`` raster (people in the cell), its built-up land (area),
+    its land (area). A ward left with no weight (all water: the layers checker reports it)
+    is left to the fallback of :func:`~twin.impact.people_per_cell`.
+
+    Parameters
+    ----------
+    city
+        A :class:`layers.City`.
+    result
+        Anything on the flood grid (``x``/``y`` cell centres in the city's CRS).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float (y, x) weights, 0 where nobody lives.
+    """
+    from twin.impact._grid import rasterize_index
+
+    fine = city.dem
+    shape = (len(result["y"]), len(result["x"]))
+    size = shape[0] * shape[1]
+    index = _flood_cell_of(fine, result)
+    inside = index >= 0
+    land_f = ~_water_grid(city, fine.to_dataset(name="z"))
+    built_f = built_up_grid(city, fine.to_dataset(name="z"))
+
+    def count(mask: npt.NDArray[np.bool_] | None, weights: Any = None) -> npt.NDArray[Any]:
+        pick = inside if mask is None else inside & mask
+        w = None if weights is None else np.asarray(weights, dtype=float)[pick]
+        return np.bincount(index[pick], weights=w, minlength=size).reshape(shape)
+
+    total = count(None)
+    land = count(land_f)
+    habitable = (total > 0) & (2 * land > total)
+    built = count(land_f & built_f) * habitable if built_f is not None else None
+    density = None
+    population = getattr(city, "population", None)
+    if population is not None:
+        people = np.nan_to_num(np.asarray(population.values, dtype=float)).clip(0)
+        density = count(land_f, people) * habitable
+    land = land * habitable
+    ward_row = rasterize_index(city.wards, result)
+    weights = np.zeros(shape, dtype=float)
+    for i in range(len(city.wards)):
+        cells = ward_row == i
+        for candidate in (density, built, land):
+            if candidate is not None and candidate[cells].sum() > 0:
+                weights[cells] = candidate[cells]
+                break
+    return weights
+
+
 def assess_impact(
     city: City,
     result: xr.Dataset,
@@ -95,7 +186,7 @@ def assess_impact(
         class, flooded area, roads cut per vehicle, wards cut off (ids), lights in water,
         broken lights in flooded streets, number of circuits to switch off.
     """
-    wards = ward_impact(result, city.wards, built_up=built_up_grid(city, result), start=start)
+    wards = ward_impact(result, city.wards, built_up=people_weights(city, result), start=start)
     roads = road_impact(result, city.roads, start=start)
     targets = pd.concat([city.stations.geometry, city.shelters.geometry], ignore_index=True)
     for vehicle in ("car", "truck"):

@@ -2,12 +2,14 @@
 
 How people are spread over a ward
 ---------------------------------
-A ward's ``population`` is spread uniformly over its *built-up* cells of the flood grid: the
-cells whose centre lies inside the ward polygon and that the city's land-use grid marks as
-built-up (resampled to the flood grid by nearest cell). Without a land-use grid, or when a ward
-has no built-up cell on the grid, its people are spread over all its cells; a ward smaller than
-one cell puts everybody in the cell under its representative point. Each cell then carries
-``population / n_cells`` people, and a count is the sum over the cells that pass a test.
+A ward's ``population`` is shared out over its cells of the flood grid (cell centre inside the
+ward polygon) in proportion to a weight of where people live
+(:func:`twin.impact.people_weights`): the city's population raster when it has one, else 1 on
+its built-up land cells, else 1 on its land cells, never on permanent water (sea, lagoon,
+river). A ward with no weight at all spreads its people over all its cells (the layers checker
+reports such a ward as a problem, so a checked city never gets there); a ward smaller than one
+cell puts everybody in the cell under its representative point. A count is the sum of people
+over the cells that pass a test.
 
 Thresholds
 ----------
@@ -73,7 +75,9 @@ def people_per_cell(
     result
         Anything with the flood grid's ``x``/``y`` cell-centre coordinates (m).
     built_up
-        Boolean (y, x) grid of built-up cells on the same grid, or None (every cell counts).
+        (y, x) weights of where people live on the same grid: a boolean grid of built-up
+        cells (uniform over them), or floats such as :func:`twin.impact.people_weights`
+        (people in proportion); None: every cell counts the same.
 
     Returns
     -------
@@ -95,17 +99,21 @@ def people_per_cell(
         raise TwinError("wards need a 'population' column to count people exposed")
     ward_row = rasterize_index(wards, result)
     shape = ward_row.shape
-    mask = None
+    weight = None
     if built_up is not None:
-        mask = np.asarray(built_up).astype(bool)
-        if mask.shape != shape:
-            raise TwinError(f"built_up grid has shape {mask.shape}; the flood grid is {shape}")
+        weight = np.nan_to_num(np.asarray(built_up, dtype=float)).clip(min=0.0)
+        if weight.shape != shape:
+            raise TwinError(f"built_up grid has shape {weight.shape}; the flood grid is {shape}")
     people = np.zeros(shape, dtype=float)
     pop = pd.to_numeric(wards["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
     for i in range(len(wards)):
         cells = ward_row == i
-        if mask is not None and (cells & mask).any():
-            cells = cells & mask
+        if weight is not None:
+            w = np.where(cells, weight, 0.0)
+            total = w.sum()
+            if total > 0:
+                people += pop[i] * w / total
+                continue
         n = int(cells.sum())
         if n == 0:
             geom = wards.geometry.iloc[i]

@@ -166,9 +166,8 @@ def _issue(
     now: datetime,
     chained: bool = True,
 ) -> list[CapMessage]:
-    rules = AlertRules(
-        status=status,  # type: ignore[arg-type]
-        gauge_alarm_levels=alarm_levels_from_gauges(city.gauges),
+    rules = AlertRules.for_city(
+        city, status=status, gauge_alarm_levels=alarm_levels_from_gauges(city.gauges)
     )
     wards = ward_impacts_for_alerts(impact, city, start=start)
     gauges = _gauge_events(impact, city, start, rules)

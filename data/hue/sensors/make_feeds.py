@@ -1,7 +1,7 @@
 """Make the sample sensor feeds of the late-October 2025 flood in Huế (deterministic).
 
 Run from the repository root: ``python data/hue/sensors/make_feeds.py``. The series are
-synthetic, shaped on the published figures in ``refdata/hue/FACTS.md`` (Kim Long 3.58 m at
+synthetic, shaped on the published figures in ``data/hue/FACTS.md`` (Kim Long 3.58 m at
 07:00 on 27 Oct; Phú Ốc 5.25 m at 14:00 on 27 Oct; Tả Trạch inflow peak above 6,900 m³/s,
 917 million m³ in and 651 million m³ released over 26-28 Oct; release orders of 26 Oct:
 Bình Điền 950-1,800 m³/s, Hương Điền 1,050-1,800 m³/s), with the faults listed in README.md
