@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from api.cli import _common
 
 __all__ = ["app"]
 
@@ -15,8 +16,6 @@ app = typer.Typer(
     help="Cities: build a city package from open data (see layers.build_city).",
     no_args_is_help=True,
 )
-_out = Console()
-_err = Console(stderr=True)
 
 
 @app.command("build")
@@ -77,8 +76,10 @@ def build(
             )
     except LayerError as e:
         n = len(e.problems)
-        _err.print(f"[red]{out}: {n} problem{'s' if n != 1 else ''}[/red]", highlight=False)
+        _common.err().print(
+            f"[red]{out}: {n} problem{'s' if n != 1 else ''}[/red]", highlight=False, soft_wrap=True
+        )
         for problem in e.problems:
-            _err.print(f"  [red]-[/red] {problem}", highlight=False, soft_wrap=True)
+            _common.err().print(f"  [red]-[/red] {problem}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    _out.print(f"[green]{path}: built[/green]; check it with `twin layers check {path}`")
+    _common.out().print(f"[green]{path}: built[/green]; check it with `twin layers check {path}`")

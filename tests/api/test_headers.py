@@ -69,7 +69,7 @@ def test_version_tells_no_runtime(client: TestClient) -> None:
 
 def test_runs_show_no_server_paths(client: TestClient) -> None:
     from twin.db import session_scope
-    from twin.run import RunRecord
+    from twin.runs.record import RunRecord
 
     state = client.app.state.twin  # type: ignore[attr-defined]
     folder = state.runs_dir / uuid.uuid4().hex

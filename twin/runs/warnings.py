@@ -136,7 +136,7 @@ def _whole_set(
     The identifiers carry the run id, so that two runs of one scenario never share one.
     """
     now = as_utc(now).replace(microsecond=0)
-    stamp = datetime.fromisoformat(local_iso(now)).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.fromisoformat(local_iso(now, rules.timezone)).strftime("%Y%m%dT%H%M%S")
     tag = (run_id or uuid.uuid4().hex)[:12]
     messages = []
     for plan in plan_alerts(wards, gauges, now=now, rules=rules):
@@ -147,6 +147,7 @@ def _whole_set(
             status=rules.status,
             msg_type="Alert",
             infos=plan.infos,
+            timezone=rules.timezone,
         )
         problems = consistency_problems(msg)
         if problems:
