@@ -12,24 +12,19 @@ import folium
 import geopandas as gpd
 import numpy as np
 import xarray as xr
-from matplotlib import colormaps
-from matplotlib.colors import Normalize
 
-__all__ = ["DEPTH_COLORMAP", "depth_overlay_png", "flood_map"]
+from twin.styles import STYLES, Style
 
-#: Matplotlib colormap of the depth overlay (0 to :data:`_DEPTH_MAX_M` m).
-DEPTH_COLORMAP = "Blues"
-_DEPTH_MAX_M = 3.0
-_DRY_M = 0.05
-_WARD_COLOURS = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+__all__ = ["depth_overlay_png", "flood_map"]
 
 
 def depth_overlay_png(
-    max_depth: xr.DataArray, crs: Any
+    max_depth: xr.DataArray, crs: Any, style: Style = STYLES["max_depth"]
 ) -> tuple[str, tuple[tuple[float, float], tuple[float, float]]]:
     """A PNG (data URL) of ``max_depth`` in lon/lat and its bounds ``((S, W), (N, E))``.
 
-    Cells drier than 5 cm are transparent; depths are coloured up to 3 m.
+    Drawn in the classes of ``style`` (the style table's maximum depth); cells below the
+    first class (drier than 5 cm) are transparent.
     """
     from affine import Affine
     from pyproj import Transformer
@@ -59,8 +54,7 @@ def depth_overlay_png(
         src_nodata=np.nan,
         dst_nodata=np.nan,
     )
-    rgba = colormaps[DEPTH_COLORMAP](Normalize(0.0, _DEPTH_MAX_M, clip=True)(values))
-    rgba[..., 3] = np.where(np.isfinite(values) & (values > _DRY_M), 0.75, 0.0)
+    rgba = style.rgba(values)
     buf = io.BytesIO()
     import matplotlib.image
 
@@ -71,11 +65,10 @@ def depth_overlay_png(
     return url, ((y0, x0), (y1, x1))
 
 
-def _ward_colour(people: float, top: float) -> str:
-    if people <= 0 or top <= 0:
-        return _WARD_COLOURS[0]
-    k = 1 + min(int(3 * people / top), 3)
-    return _WARD_COLOURS[k]
+def _ward_colour(people: float) -> str:
+    style = STYLES["people_at_risk"]
+    index = int(style.classify(people))
+    return "#ffffff" if index < 0 else style.classes[index].colour
 
 
 def flood_map(
@@ -122,7 +115,6 @@ def flood_map(
     ).add_to(fmap)
 
     col = "people_depth_gt_0_5m"
-    top = float(w[col].max()) if col in w and len(w) else 0.0
     keep = [
         c
         for c in ("ward_id", "name", "population", col, "people_hazard_all", "max_depth_m")
@@ -132,7 +124,7 @@ def flood_map(
         w[[*keep, "geometry"]].to_json(na="null"),
         name="wards: people in more than 0.5 m",
         style_function=lambda f: {
-            "fillColor": _ward_colour(float(f["properties"].get(col) or 0), top),
+            "fillColor": _ward_colour(float(f["properties"].get(col) or 0)),
             "color": "#555555",
             "weight": 1,
             "fillOpacity": 0.45,
