@@ -36,7 +36,7 @@ from api.routes import map as map_page
 from api.routes.health import package_version
 from api.settings import Settings
 from api.state import AppState
-from api.static_files import STATIC_DIR
+from api.static_files import LEAFLET_DIR, STATIC_DIR
 
 __all__ = ["STATIC_DIR", "create_app", "redact_secrets"]
 
@@ -141,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
     for module in routers:
         app.include_router(module.router)
+    # Leaflet is vendored once, in twin (the saved maps inline it); mounted before /static.
+    app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", tags=["service"], summary="Landing page (links)")
