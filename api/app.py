@@ -25,6 +25,7 @@ from api.routes import (
     alerts,
     collections,
     dispatch,
+    exports,
     health,
     keys,
     open311,
@@ -138,7 +139,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             expose_headers=["X-Total-Count", "Location"],
         )
-    routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
+    routers = (
+        health,
+        collections,
+        runs,
+        exports,
+        tiles,
+        alerts,
+        dispatch,
+        sensors,
+        open311,
+        keys,
+        map_page,
+    )
     for module in routers:
         app.include_router(module.router)
     # Leaflet is vendored once, in twin (the saved maps inline it); mounted before /static.
