@@ -162,6 +162,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def landing(request: Request) -> dict[str, object]:
         """Links to the API's parts (OGC API landing page)."""
         base = str(request.base_url).rstrip("/")
+        # the version of the document FastAPI writes (3.1.x), as major.minor
+        oas = ".".join(app.openapi()["openapi"].split(".")[:2])
         return {
             "title": "hue-twin",
             "description": "Flood digital twin of Huế",
@@ -170,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {
                     "href": f"{base}/openapi.json",
                     "rel": "service-desc",
-                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "type": f"application/vnd.oai.openapi+json;version={oas}",
                 },
                 {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html"},
                 {"href": f"{base}/conformance", "rel": "conformance"},
