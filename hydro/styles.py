@@ -83,6 +83,8 @@ class Style:
         Factor from stored to display units (seconds -> hours for arrival time).
     opacity
         Opacity of the drawn cells, 0..1.
+    units_vi
+        The units in Vietnamese labels, when they are a word (``người`` for ``people``).
     """
 
     name: str
@@ -92,6 +94,7 @@ class Style:
     classes: tuple[ColourClass, ...]
     scale: float = 1.0
     opacity: float = 0.85
+    units_vi: str = ""
 
     def title(self, lang: str = "en") -> str:
         """The title in ``lang`` ("vi" or "en")."""
@@ -103,7 +106,8 @@ class Style:
         given = c.label_vi if check_language(lang) == "vi" else c.label_en
         if given:
             return given
-        unit = "" if self.units in ("class", "1") else f" {self.units}"
+        units = self.units_vi if lang == "vi" and self.units_vi else self.units
+        unit = "" if units in ("class", "1") else f" {units}"
         if math.isinf(c.upper):
             return f"≥ {_num(c.lower, lang)}{unit}"
         return f"{_num(c.lower, lang)}–{_num(c.upper, lang)}{unit}"
@@ -254,6 +258,7 @@ STYLES: dict[str, Style] = {
             ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"),
         ),
         opacity=0.6,
+        units_vi="người",
     ),
 }
 """Variable -> how it is drawn."""

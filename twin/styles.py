@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from html import escape
 
+from hydro import HydroError
 from hydro.styles import (
     LANGUAGES,
     STYLES,
     ColourClass,
     Language,
     Style,
-    check_language,
     hex_to_rgb,
 )
+from hydro.styles import check_language as _check_language
+from twin._errors import TwinError
 
 __all__ = [
     "LANGUAGES",
@@ -28,6 +30,14 @@ __all__ = [
     "hex_to_rgb",
     "legend_html",
 ]
+
+
+def check_language(lang: str) -> Language:
+    """``lang`` when it is one of :data:`LANGUAGES`, else a :class:`~twin.TwinError`."""
+    try:
+        return _check_language(lang)
+    except HydroError as exc:
+        raise TwinError(str(exc)) from None
 
 
 def legend_html(style: Style, lang: str = "en") -> str:
