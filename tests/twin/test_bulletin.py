@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,14 +18,12 @@ from twin import TwinError
 from twin.bulletin import write_bulletin
 from twin.styles import STYLES, hex_to_rgb
 
-from .test_maps import _layers
-
 
 @pytest.fixture
-def run_folder(tmp_path: Path) -> Path:
+def run_folder(tmp_path: Path, impact_layers: tuple[gpd.GeoDataFrame, ...]) -> Path:
     folder = tmp_path / "run"
     folder.mkdir()
-    wards, _, _ = _layers()
+    wards = impact_layers[0]
     wards.to_crs(4326).to_file(folder / "impact_wards.geojson", driver="GeoJSON")
     times = pd.date_range("2025-10-27T00:00Z", periods=4, freq="h")
     pd.DataFrame(

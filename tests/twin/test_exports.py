@@ -7,6 +7,7 @@ import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
@@ -20,18 +21,18 @@ from twin import TwinError
 from twin.exports import export_run, write_cogs
 from twin.styles import STYLES
 
-from .test_maps import CRS, _layers
+CRS = "EPSG:32648"
 
 
 @pytest.fixture
-def run_folder(tmp_path: Path) -> Path:
+def run_folder(tmp_path: Path, impact_layers: tuple[gpd.GeoDataFrame, ...]) -> Path:
     folder = tmp_path / "run"
     folder.mkdir()
     ds = example_result()
     arrival = xr.where(ds["max_depth"] > 0.5, 2 * 3600.0, np.nan)
     ds["arrival_time"] = arrival.where(ds["max_depth"] < 1.4, -1.0)
     ds.drop_vars("spatial_ref").to_netcdf(folder / "flood.nc")
-    wards, roads, lights = _layers()
+    wards, roads, lights = impact_layers
     for name, gdf in (("wards", wards), ("roads", roads), ("lights", lights)):
         gdf.to_crs(4326).to_file(folder / f"impact_{name}.geojson", driver="GeoJSON")
     return folder

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import pytest
-from shapely.geometry import LineString, Point, box
 
 from hydro.accessor import example_result
 from twin import TwinError
@@ -21,45 +19,9 @@ from twin.maps import flood_map
 from twin.styles import STYLES
 
 CRS = "EPSG:32648"
+ImpactLayers = tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    ds = example_result()
-    x0, x1 = float(ds.x.min()) - 10, float(ds.x.max()) + 10
-    y0, y1 = float(ds.y.min()) - 10, float(ds.y.max()) + 10
-    mid = (x0 + x1) / 2
-    wards = gpd.GeoDataFrame(
-        {
-            "ward_id": ["W01", "W02"],
-            "name": ["Phú Xuân", "Vỹ Dạ"],
-            "population": [12345, 500],
-            "people_depth_gt_0_5m": [1234, 0],
-            "people_hazard_all": [10, 0],
-            "max_depth_m": [3.5672919750213623, 0.0],
-            "arrival_time": [pd.Timestamp("2025-10-27T01:30:00Z"), pd.NaT],
-        },
-        geometry=[box(x0, y0, mid, y1), box(mid, y0, x1, y1)],
-        crs=CRS,
-    )
-    roads = gpd.GeoDataFrame(
-        {
-            "road_id": ["R1"],
-            "name": ["Lê Lợi"],
-            "cut_car": [True],
-            "max_depth_m": [0.41234],
-            "impassable_car_time": [pd.Timestamp("2025-10-27T02:00:00Z")],
-        },
-        geometry=[LineString([(x0, y0 + 5), (x1, y0 + 5)])],
-        crs=CRS,
-    )
-    lights = gpd.GeoDataFrame(
-        {"light_id": ["L1"], "circuit_id": ["C1"], "max_depth_m": [0.7], "in_water": [True]},
-        geometry=[Point(mid, (y0 + y1) / 2)],
-        crs=CRS,
-    )
-    return wards, roads, lights
 
 
 def _json(text: str) -> str:
@@ -68,8 +30,8 @@ def _json(text: str) -> str:
 
 
 @pytest.fixture
-def map_html(tmp_path: Path) -> Path:
-    wards, roads, lights = _layers()
+def map_html(tmp_path: Path, impact_layers: ImpactLayers) -> Path:
+    wards, roads, lights = impact_layers
     alerts = [{"ward_ids": ["W01"], "severity": "Severe", "headline": "Lũ khẩn cấp"}]
     path = tmp_path / "map.html"
     flood_map(example_result(), wards, roads, crs=CRS, alerts=alerts, lights=lights, path=path)
@@ -84,7 +46,7 @@ def test_map_html_loads_nothing_from_the_internet(map_html: Path) -> None:
         assert name not in html.lower()
 
 
-def test_map_html_legend_popups_and_times(map_html: Path) -> None:
+def test_map_html_legend_popups_and_times(map_html: Path, impact_layers: ImpactLayers) -> None:
     html = map_html.read_text(encoding="utf-8")
     depth = STYLES["max_depth"]
     assert depth.title("vi") in html
@@ -94,7 +56,7 @@ def test_map_html_legend_popups_and_times(map_html: Path) -> None:
     assert "3.5672919750213623" not in html and "3,57 m" in html and "12.345" in html
     assert _json("Độ sâu lớn nhất") in html and '"max_depth_m"' not in html
     assert "27/10/2025 08:30 (UTC+7)" in html and "27/10/2025 09:00 (UTC+7)" in html
-    english = flood_map(example_result(), *_layers()[:2], crs=CRS, lang="en")
+    english = flood_map(example_result(), *impact_layers[:2], crs=CRS, lang="en")
     rendered = english.get_root().render()
     assert "Maximum depth" in rendered and "3.57 m" in rendered
     assert "2025-10-27 08:30 (UTC+7)" in rendered
