@@ -41,7 +41,7 @@ def write_map(city: City, path: Path, *, flood: Path | None = None) -> folium.Ma
     path
         HTML file to write.
     flood
-        A run's folder (``flood.nc``) whose maximum depth to draw.
+        A run's folder (its NetCDF or Zarr result) whose maximum depth to draw.
 
     Returns
     -------
@@ -92,12 +92,10 @@ def write_map(city: City, path: Path, *, flood: Path | None = None) -> folium.Ma
             ).add_to(group)
         group.add_to(fmap)
     if flood is not None:
-        import xarray as xr
-
         from twin.maps import add_flood_layer
+        from twin.runs import open_result
 
-        with xr.open_dataset(flood / "flood.nc") as result:
-            add_flood_layer(fmap, result["max_depth"].load(), city.crs)
+        add_flood_layer(fmap, open_result(flood)["max_depth"], city.crs)
     folium.LayerControl(collapsed=False).add_to(fmap)
     save_offline(fmap, path)
     return fmap
