@@ -27,6 +27,7 @@ from api.routes import (
     alerts,
     collections,
     dispatch,
+    exports,
     health,
     keys,
     open311,
@@ -38,7 +39,7 @@ from api.routes import map as map_page
 from api.routes.health import package_version
 from api.settings import Settings
 from api.state import AppState
-from api.static_files import STATIC_DIR
+from api.static_files import LEAFLET_DIR, STATIC_DIR
 
 __all__ = ["STATIC_DIR", "create_app", "redact_secrets"]
 
@@ -133,7 +134,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     _install_log_redaction()
     install_error_handlers(app)
-    routers = (health, collections, runs, tiles, alerts, dispatch, sensors, open311, keys, map_page)
+    routers = (
+        health,
+        collections,
+        runs,
+        exports,
+        tiles,
+        alerts,
+        dispatch,
+        sensors,
+        open311,
+        keys,
+        map_page,
+    )
     # a key before any body is read (the routers' routes carry their full paths); a declared
     # Content-Length over the limit is refused even before that
     app.add_middleware(KeyFirstMiddleware, routes=[r for m in routers for r in m.router.routes])
@@ -151,12 +164,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     install_docs(app)
+    # Leaflet is vendored once, in twin (the saved maps inline it); mounted before /static.
+    app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", tags=["service"], summary="Landing page (links)")
     def landing(request: Request) -> dict[str, object]:
         """Links to the API's parts (OGC API landing page)."""
         base = str(request.base_url).rstrip("/")
+        # the version of the document FastAPI writes (3.1.x), as major.minor
+        oas = ".".join(app.openapi()["openapi"].split(".")[:2])
         return {
             "title": "hue-twin",
             "description": "Flood digital twin of Huế",
@@ -165,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {
                     "href": f"{base}/openapi.json",
                     "rel": "service-desc",
-                    "type": "application/vnd.oai.openapi+json;version=3.0",
+                    "type": f"application/vnd.oai.openapi+json;version={oas}",
                 },
                 {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html"},
                 {"href": f"{base}/conformance", "rel": "conformance"},

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api._request_examples import add_request_examples
 from api.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem, validation_status
 from api.open311_format import PREFIX as OPEN311_PREFIX
 
@@ -125,13 +126,15 @@ def install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_errors(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                    tags=app.openapi_tags,
+            app.openapi_schema = add_request_examples(
+                document_errors(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        description=app.description,
+                        routes=app.routes,
+                        tags=app.openapi_tags,
+                    )
                 )
             )
         return app.openapi_schema

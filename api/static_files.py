@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["STATIC_DIR"]
+from twin._html import LEAFLET_DIR
+
+__all__ = ["LEAFLET_DIR", "STATIC_DIR"]
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,19 +26,20 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from affine import Affine
-from rio_tiler.colormap import cmap
 from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import XarrayReader
 from rio_tiler.utils import render
 
 import hydro.accessor  # noqa: F401  (registers ds.flood)
 from twin import TwinError
+from twin.styles import STYLES, ColourClass, Style
 
 __all__ = [
     "EMPTY_TILE",
+    "HILLSHADE",
+    "RUN_VARS",
     "STYLES",
     "TILE_SIZE",
-    "TileStyle",
     "flood_field",
     "hillshade",
     "render_tile",
@@ -49,91 +49,21 @@ __all__ = [
 TILE_SIZE = 256
 
 
-@dataclass(frozen=True)
-class TileStyle:
-    """How one variable is drawn.
+#: The variables a run's tiles draw (each styled by :data:`twin.styles.STYLES`).
+RUN_VARS: tuple[str, ...] = ("depth", "max_depth", "hazard", "arrival_time")
 
-    Attributes
-    ----------
-    name
-        Variable name in the URL.
-    units
-        Units of the values (after ``scale``).
-    vmin, vmax
-        Values drawn at the two ends of the colormap (clipped outside).
-    colormap
-        A rio-tiler colormap name, or None for explicit ``classes``.
-    classes
-        For class variables: class value -> RGBA.
-    transparent_below
-        Values below this are not drawn (dry cells).
-    scale
-        Factor from stored units to drawn units (seconds -> hours for arrival time).
-    description
-        For TileJSON.
-    """
-
-    name: str
-    units: str
-    vmin: float
-    vmax: float
-    colormap: str | None
-    classes: tuple[tuple[int, tuple[int, int, int, int]], ...] = ()
-    transparent_below: float = -math.inf
-    scale: float = 1.0
-    description: str = ""
-
-
-_HAZARD_COLOURS = (
-    (0, (255, 237, 160, 170)),
-    (1, (254, 178, 76, 210)),
-    (2, (240, 59, 32, 230)),
-    (3, (128, 0, 38, 240)),
+#: The terrain's grey hillshade (not a flood variable, so not in the style table).
+HILLSHADE = Style(
+    "hillshade",
+    "1",
+    "Bóng địa hình",
+    "Hillshade",
+    tuple(
+        ColourClass(v, v + 8.0 if v < 248 else math.inf, "#" + f"{v:02x}" * 3)
+        for v in range(0, 256, 8)
+    ),
+    opacity=1.0,
 )
-
-STYLES: dict[str, TileStyle] = {
-    "depth": TileStyle(
-        "depth",
-        "m",
-        0.0,
-        3.0,
-        "blues",
-        transparent_below=0.05,
-        description="Water depth at the chosen time (m, 0-3, transparent below 5 cm)",
-    ),
-    "max_depth": TileStyle(
-        "max_depth",
-        "m",
-        0.0,
-        3.0,
-        "blues",
-        transparent_below=0.05,
-        description="Maximum water depth over the run (m, 0-3, transparent below 5 cm)",
-    ),
-    "hazard": TileStyle(
-        "hazard",
-        "class",
-        0,
-        3,
-        None,
-        classes=_HAZARD_COLOURS,
-        transparent_below=0.5,
-        description="Hazard to people (FD2321): 1 danger for some, 2 for most, 3 for all; "
-        "class 0 (low) is not drawn",
-    ),
-    "arrival_time": TileStyle(
-        "arrival_time",
-        "h",
-        0.0,
-        24.0,
-        "plasma_r",
-        transparent_below=0.0,
-        scale=1 / 3600,
-        description="Hours from the start until the water first arrived (0-24 h)",
-    ),
-    "hillshade": TileStyle("hillshade", "1", 0.0, 255.0, "greys", description="DEM hillshade"),
-}
-"""Variable -> how it is drawn."""
 
 
 # A pixel grid for the PNG writer: with no transform rasterio warns (NotGeoreferencedWarning)
@@ -231,8 +161,8 @@ def flood_field(ds: xr.Dataset, var: str, *, time_index: int | None = None) -> x
     twin.TwinError
         For an unknown variable, or one the result does not hold.
     """
-    if var not in STYLES or var == "hillshade":
-        names = ", ".join(v for v in STYLES if v != "hillshade")
+    if var not in RUN_VARS:
+        names = ", ".join(RUN_VARS)
         raise TwinError(f"no tile variable {var!r}: use one of {names}")
     crs = ds.rio.crs
     if var == "hazard":
@@ -255,7 +185,7 @@ def flood_field(ds: xr.Dataset, var: str, *, time_index: int | None = None) -> x
     return field.rio.write_crs(crs) if crs is not None else field
 
 
-def render_tile(field: xr.DataArray, style: TileStyle, *, z: int, x: int, y: int) -> bytes:
+def render_tile(field: xr.DataArray, style: Style, *, z: int, x: int, y: int) -> bytes:
     """One 256 x 256 PNG tile of ``field`` (transparent outside it and where dry).
 
     Parameters
@@ -263,7 +193,7 @@ def render_tile(field: xr.DataArray, style: TileStyle, *, z: int, x: int, y: int
     field
         A (y, x) DataArray with a CRS (rioxarray).
     style
-        How to draw it (:data:`STYLES`).
+        How to draw it (:data:`twin.styles.STYLES`, or :data:`HILLSHADE`).
     z, x, y
         The XYZ tile (Web Mercator).
     """
@@ -274,30 +204,12 @@ def render_tile(field: xr.DataArray, style: TileStyle, *, z: int, x: int, y: int
             img = src.tile(x, y, z, tilesize=TILE_SIZE, reproject_method="nearest", nodata=np.nan)
     except TileOutsideBounds:
         return EMPTY_TILE
-    values = np.asarray(img.array.data[0], dtype="float64") * style.scale
-    keep = ~np.asarray(img.array.mask[0]) & np.isfinite(values)
-    keep &= values >= style.transparent_below
-    if style.name == "arrival_time":
-        keep &= values >= 0
-    if not keep.any():
+    values = np.asarray(img.array.data[0], dtype="float64")
+    rgba = style.rgba(np.where(np.asarray(img.array.mask[0]), np.nan, values))
+    if not rgba[..., 3].any():
         return EMPTY_TILE
-    if style.classes:
-        rgba = np.zeros((4, TILE_SIZE, TILE_SIZE), dtype="uint8")
-        classes = np.rint(np.nan_to_num(values)).astype(int)
-        for value, colour in style.classes:
-            hit = keep & (classes == value)
-            for band in range(4):
-                rgba[band][hit] = colour[band]
-        rgba[3][~keep] = 0
-        return _png(rgba[:3], rgba[3])
-    span = style.vmax - style.vmin
-    scaled = np.clip((np.nan_to_num(values) - style.vmin) / span, 0.0, 1.0) * 255
-    index = scaled.astype("uint8")
-    assert style.colormap is not None
-    lut = np.array([cmap.get(style.colormap)[i] for i in range(256)], dtype="uint8")
-    rgb = lut[index][..., :3].transpose(2, 0, 1)
-    alpha = np.where(keep, 220 if style.name != "hillshade" else 255, 0).astype("uint8")
-    return _png(np.ascontiguousarray(rgb), alpha)
+    bands = np.ascontiguousarray(rgba.transpose(2, 0, 1))
+    return _png(bands[:3], bands[3])
 
 
 def hillshade(

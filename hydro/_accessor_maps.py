@@ -14,11 +14,47 @@ import xarray as xr
 from pyproj import CRS, Transformer
 
 from hydro._errors import HydroError
+from hydro.styles import Style
 
 if TYPE_CHECKING:
+    import branca.colormap
     from matplotlib.axes import Axes
+    from matplotlib.colors import BoundaryNorm, Colormap
 
-__all__ = ["draw_outlines", "map_title", "to_web_mercator"]
+__all__ = ["draw_outlines", "map_title", "style_colormap", "style_stepmap", "to_web_mercator"]
+
+
+def _edges(style: Style) -> list[float]:
+    """Class edges in display units; an open last class is closed a class-width further."""
+    edges = [*style.breaks, style.classes[-1].upper]
+    if not np.isfinite(edges[-1]):
+        edges[-1] = edges[-2] + (edges[-2] - edges[-3] if len(edges) > 2 else 1.0)
+    return edges
+
+
+def style_colormap(style: Style) -> tuple[Colormap, BoundaryNorm]:
+    """The style's classes as a matplotlib colour map and norm over the *stored* values."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    colours = ListedColormap([c.colour for c in style.classes], name=style.name).with_extremes(
+        under=(0, 0, 0, 0), over=style.classes[-1].colour
+    )
+    edges = np.asarray(_edges(style)) / style.scale
+    return colours, BoundaryNorm(edges, len(style.classes))
+
+
+def style_stepmap(style: Style, caption: str) -> branca.colormap.StepColormap:
+    """The style's classes as a folium (branca) legend in display units."""
+    import branca.colormap
+
+    edges = _edges(style)
+    return branca.colormap.StepColormap(
+        [c.colour for c in style.classes],
+        index=edges,
+        vmin=edges[0],
+        vmax=edges[-1],
+        caption=caption,
+    )
 
 
 def to_web_mercator(

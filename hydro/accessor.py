@@ -30,9 +30,16 @@ import rioxarray  # noqa: F401  (registers the .rio accessor used for the CRS)
 import xarray as xr
 from pyproj import CRS, Transformer
 
-from hydro._accessor_maps import draw_outlines, map_title, to_web_mercator
+from hydro._accessor_maps import (
+    draw_outlines,
+    map_title,
+    style_colormap,
+    style_stepmap,
+    to_web_mercator,
+)
 from hydro._errors import HydroError
 from hydro.hazard import LandUse, hazard_class, hazard_rating
+from hydro.styles import style_for
 
 if TYPE_CHECKING:
     import folium
@@ -278,7 +285,7 @@ class FloodAccessor:
         time: Any = None,
         wards: Any = None,
         ax: Axes | None = None,
-        cmap: str = "Blues",
+        cmap: str | None = None,
         vmin: float | None = None,
         vmax: float | None = None,
         mask_zero: bool = True,
@@ -299,7 +306,8 @@ class FloodAccessor:
         ax
             Axes to draw on; a new figure when None.
         cmap, vmin, vmax
-            Colour map and limits.
+            A continuous matplotlib colour map and its limits; by default a variable of the
+            style table (:mod:`hydro.styles`) is drawn in its classes and colours.
         mask_zero
             Leave cells whose value is 0 (dry) transparent.
 
@@ -324,7 +332,14 @@ class FloodAccessor:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 6), layout="constrained")
         label = f"{da.attrs.get('long_name', variable)} [{da.attrs.get('units', '-')}]"
-        da.plot.imshow(ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, cbar_kwargs={"label": label})
+        style = style_for(variable) if cmap is None else None
+        if style is not None:
+            colours, norm = style_colormap(style)
+            da.plot.imshow(ax=ax, cmap=colours, norm=norm, cbar_kwargs={"label": label})
+        else:
+            da.plot.imshow(
+                ax=ax, cmap=cmap or "Blues", vmin=vmin, vmax=vmax, cbar_kwargs={"label": label}
+            )
         if wards is not None:
             draw_outlines(ax, wards, self.crs)
         ax.set_aspect("equal")
@@ -339,7 +354,7 @@ class FloodAccessor:
         *,
         time: Any = None,
         wards: Any = None,
-        cmap: str = "Blues",
+        cmap: str | None = None,
         vmin: float | None = None,
         vmax: float | None = None,
         opacity: float = 0.75,
@@ -350,7 +365,8 @@ class FloodAccessor:
         Parameters
         ----------
         variable, time, cmap, vmin, vmax
-            As for :meth:`plot`; cells equal to 0 are transparent.
+            As for :meth:`plot` (the style table's classes by default); cells equal to 0 are
+            transparent.
         wards
             A GeoDataFrame (anything with ``to_crs`` and ``to_json``) drawn as outlines.
         opacity
@@ -376,16 +392,27 @@ class FloodAccessor:
         crs = self._require_crs("explore()")
         da = self._map_field(variable, time).astype(float)
         values, bounds = to_web_mercator(da.where(da != 0), crs)
-        finite = values[np.isfinite(values)]
-        lo = float(vmin if vmin is not None else (finite.min() if finite.size else 0.0))
-        hi = float(vmax if vmax is not None else (finite.max() if finite.size else 1.0))
-        hi = hi if hi > lo else lo + 1.0
-        colour_map = colormaps[cmap]
-        rgba = colour_map(np.clip((values - lo) / (hi - lo), 0.0, 1.0))
-        rgba[..., 3] = np.where(np.isfinite(values), 1.0, 0.0)
+        caption = f"{da.attrs.get('long_name', variable)} [{da.attrs.get('units', '-')}]"
+        style = style_for(variable) if cmap is None else None
+        legend: branca.colormap.ColorMap
+        if style is not None:
+            rgba = style.rgba(values)
+            rgba[..., 3] = np.where(rgba[..., 3] > 0, 255, 0)
+            legend = style_stepmap(style, caption)
+        else:
+            finite = values[np.isfinite(values)]
+            lo = float(vmin if vmin is not None else (finite.min() if finite.size else 0.0))
+            hi = float(vmax if vmax is not None else (finite.max() if finite.size else 1.0))
+            hi = hi if hi > lo else lo + 1.0
+            colour_map = colormaps[cmap or "Blues"]
+            unit = colour_map(np.clip((values - lo) / (hi - lo), 0.0, 1.0))
+            unit[..., 3] = np.where(np.isfinite(values), 1.0, 0.0)
+            rgba = (unit * 255).astype(np.uint8)
+            colours = [colour_map(f) for f in np.linspace(0, 1, 8)]
+            legend = branca.colormap.LinearColormap(colours, vmin=lo, vmax=hi, caption=caption)
         fmap = folium.Map(tiles=tiles, control_scale=True)
         folium.raster_layers.ImageOverlay(
-            image=(rgba * 255).astype(np.uint8),
+            image=rgba,
             bounds=bounds,
             opacity=opacity,
             mercator_project=False,
@@ -398,9 +425,7 @@ class FloodAccessor:
                 name="wards",
                 style_function=lambda _: {"fill": False, "color": "#333", "weight": 1},
             ).add_to(fmap)
-        caption = f"{da.attrs.get('long_name', variable)} [{da.attrs.get('units', '-')}]"
-        colours = [colour_map(f) for f in np.linspace(0, 1, 8)]
-        branca.colormap.LinearColormap(colours, vmin=lo, vmax=hi, caption=caption).add_to(fmap)
+        legend.add_to(fmap)
         folium.LayerControl().add_to(fmap)
         fmap.fit_bounds(bounds)
         return fmap

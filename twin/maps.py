@@ -1,35 +1,38 @@
-"""The run's map: a folium page with the flood depth, wards by impact, cut roads and alerts."""
+"""The run's map: a folium page with the flood depth, wards by impact, cut roads and alerts.
+
+Drawn with the style table (:mod:`twin.styles`), labelled in Vietnamese or English, times in
+the city's zone (:data:`twin._time.LOCAL_TZ`: ``layers.City`` holds no zone yet, and the twin
+has one city), saved with Leaflet inlined so that it opens with no internet.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import xarray as xr
-from matplotlib import colormaps
-from matplotlib.colors import Normalize
 
-__all__ = ["DEPTH_COLORMAP", "depth_overlay_png", "flood_map"]
+from twin._html import save_offline
+from twin._time import LOCAL_TZ
+from twin.styles import STYLES, Style, check_language, legend_html
 
-#: Matplotlib colormap of the depth overlay (0 to :data:`_DEPTH_MAX_M` m).
-DEPTH_COLORMAP = "Blues"
-_DEPTH_MAX_M = 3.0
-_DRY_M = 0.05
-_WARD_COLOURS = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+__all__ = ["add_flood_layer", "depth_overlay_png", "flood_map"]
 
 
 def depth_overlay_png(
-    max_depth: xr.DataArray, crs: Any
+    max_depth: xr.DataArray, crs: Any, style: Style = STYLES["max_depth"]
 ) -> tuple[str, tuple[tuple[float, float], tuple[float, float]]]:
     """A PNG (data URL) of ``max_depth`` in lon/lat and its bounds ``((S, W), (N, E))``.
 
-    Cells drier than 5 cm are transparent; depths are coloured up to 3 m.
+    Drawn in the classes of ``style`` (the style table's maximum depth); cells below the
+    first class (drier than 5 cm) are transparent.
     """
     from affine import Affine
     from pyproj import Transformer
@@ -59,8 +62,7 @@ def depth_overlay_png(
         src_nodata=np.nan,
         dst_nodata=np.nan,
     )
-    rgba = colormaps[DEPTH_COLORMAP](Normalize(0.0, _DEPTH_MAX_M, clip=True)(values))
-    rgba[..., 3] = np.where(np.isfinite(values) & (values > _DRY_M), 0.75, 0.0)
+    rgba = style.rgba(values)
     buf = io.BytesIO()
     import matplotlib.image
 
@@ -71,11 +73,79 @@ def depth_overlay_png(
     return url, ((y0, x0), (y1, x1))
 
 
-def _ward_colour(people: float, top: float) -> str:
-    if people <= 0 or top <= 0:
-        return _WARD_COLOURS[0]
-    k = 1 + min(int(3 * people / top), 3)
-    return _WARD_COLOURS[k]
+def _ward_colour(people: float) -> str:
+    style = STYLES["people_at_risk"]
+    index = int(style.classify(people))
+    return "#ffffff" if index < 0 else style.classes[index].colour
+
+
+def _metres(value: Any, lang: str) -> str:
+    text = f"{float(value):.2f} m"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _count(value: Any, lang: str) -> str:
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if lang == "vi" else text
+
+
+def _local_time(value: Any, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    local = stamp.tz_convert(LOCAL_TZ)
+    offset = local.strftime("%z")
+    return local.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M") + (
+        f" (UTC{offset[0]}{int(offset[1:3])})"
+    )
+
+
+def _text(value: Any, lang: str) -> str:
+    return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+# column -> (Vietnamese, English, formatter): what a popup calls a field and how it shows it.
+_FIELDS: dict[str, tuple[str, str, Callable[[Any, str], str]]] = {
+    "name": ("Tên", "Name", _text),
+    "population": ("Dân số", "Population", _count),
+    "people_depth_gt_0_5m": ("Số người ngập sâu hơn 0,5 m", "People in more than 0.5 m", _count),
+    "people_hazard_all": ("Số người nguy hiểm cho tất cả", "People in danger for all", _count),
+    "max_depth_m": ("Độ sâu lớn nhất", "Maximum depth", _metres),
+    "arrival_time": ("Nước đến lúc", "Water arrives", _local_time),
+    "impassable_car_time": ("Ô tô không qua được từ", "Closed to cars from", _local_time),
+    "circuit_id": ("Mạch đèn", "Light circuit", _text),
+    "in_water_from": ("Ngập nước từ", "In water from", _local_time),
+}
+
+
+def _display(gdf: gpd.GeoDataFrame, columns: Sequence[str], lang: str) -> gpd.GeoDataFrame:
+    """``gdf`` in lon/lat with ``columns`` as human-named, formatted text (rounded, units,
+    local time)."""
+    out = gpd.GeoDataFrame(geometry=gdf.to_crs(4326).geometry.values, crs=4326)
+    for col in columns:
+        if col in gdf.columns:
+            vi, en, show = _FIELDS[col]
+            out[vi if lang == "vi" else en] = [show(v, lang) for v in gdf[col]]
+    return out
+
+
+def add_flood_layer(
+    fmap: folium.Map, max_depth: xr.DataArray, crs: Any, *, lang: str = "vi"
+) -> None:
+    """Draw the maximum depth on ``fmap`` with its legend from the style table."""
+    style = STYLES["max_depth"]
+    url, bounds = depth_overlay_png(max_depth, crs, style)
+    folium.raster_layers.ImageOverlay(
+        url, bounds=[list(bounds[0]), list(bounds[1])], name=style.title(lang), opacity=1.0
+    ).add_to(fmap)
+    legend = legend_html(style, lang)
+    fmap.get_root().html.add_child(  # type: ignore[attr-defined]
+        folium.Element(
+            '<div style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
+            f'padding:6px 8px;font:12px sans-serif;border-radius:4px">{legend}</div>'
+        )
+    )
 
 
 def flood_map(
@@ -87,14 +157,15 @@ def flood_map(
     alerts: Sequence[dict[str, Any]] = (),
     lights: gpd.GeoDataFrame | None = None,
     title: str = "",
+    lang: str = "vi",
     path: str | Path | None = None,
 ) -> folium.Map:
-    """A folium map of one run.
+    """A folium map of one run, saved (when ``path`` is given) to work offline.
 
     Parameters
     ----------
     result
-        The flood result (its ``max_depth`` is drawn).
+        The flood result (its ``max_depth`` is drawn, classed by the style table).
     wards, roads
         Outputs of :func:`twin.impact.ward_impact` and :func:`twin.impact.road_impact`.
     crs
@@ -105,78 +176,88 @@ def flood_map(
         Output of :func:`twin.impact.light_impact`; lights in water are marked.
     title
         Shown in the layer control's first entry.
+    lang
+        Language of the legend, layer names and popups (``"vi"`` or ``"en"``); times are
+        shown in the city's zone.
     path
-        Where to save the HTML page, if given.
+        Where to save the HTML page, if given (Leaflet inlined: it opens with no internet).
 
     Returns
     -------
     folium.Map
     """
+    vi = check_language(lang) == "vi"
     w = wards.to_crs(4326)
     minx, miny, maxx, maxy = w.total_bounds
     fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None)
-    folium.TileLayer("OpenStreetMap", name=title or "map").add_to(fmap)
-    url, bounds = depth_overlay_png(result["max_depth"], crs)
-    folium.raster_layers.ImageOverlay(
-        url, bounds=[list(bounds[0]), list(bounds[1])], name="maximum depth (m)", opacity=1.0
-    ).add_to(fmap)
+    folium.TileLayer("OpenStreetMap", name=title or "OpenStreetMap").add_to(fmap)
+    add_flood_layer(fmap, result["max_depth"], crs, lang=lang)
 
     col = "people_depth_gt_0_5m"
-    top = float(w[col].max()) if col in w and len(w) else 0.0
-    keep = [
-        c
-        for c in ("ward_id", "name", "population", col, "people_hazard_all", "max_depth_m")
-        if c in w.columns
-    ]
+    shown = _display(
+        wards,
+        ("name", "population", col, "people_hazard_all", "max_depth_m", "arrival_time"),
+        lang,
+    )
+    colours = [_ward_colour(float(v or 0)) for v in wards.get(col, [0] * len(wards))]
+    shown["colour"] = colours
+    fields = [c for c in shown.columns if c not in ("geometry", "colour")]
     folium.GeoJson(
-        w[[*keep, "geometry"]].to_json(na="null"),
-        name="wards: people in more than 0.5 m",
+        shown.to_json(na="null"),
+        name=STYLES["people_at_risk"].title(lang),
         style_function=lambda f: {
-            "fillColor": _ward_colour(float(f["properties"].get(col) or 0), top),
+            "fillColor": f["properties"]["colour"],
             "color": "#555555",
             "weight": 1,
-            "fillOpacity": 0.45,
+            "fillOpacity": 0.35,  # the flood under the wards stays readable
         },
-        tooltip=folium.GeoJsonTooltip(fields=keep),
+        tooltip=folium.GeoJsonTooltip(fields=fields),
     ).add_to(fmap)
 
-    cut = roads[roads["cut_car"].astype(bool)].to_crs(4326)
+    cut = roads[roads["cut_car"].astype(bool)]
     if len(cut):
-        rkeep = [c for c in ("road_id", "name", "max_depth_m") if c in cut.columns]
+        rshown = _display(cut, ("name", "max_depth_m", "impassable_car_time"), lang)
         folium.GeoJson(
-            cut[[*rkeep, "geometry"]].to_json(na="null"),
-            name="roads cut for cars (≥ 0.3 m)",
+            rshown.to_json(na="null"),
+            name="Đường ô tô không qua được (≥ 0,3 m)" if vi else "Roads cut for cars (≥ 0.3 m)",
             style_function=lambda f: {"color": "#d7191c", "weight": 4},
-            tooltip=folium.GeoJsonTooltip(fields=rkeep),
+            tooltip=folium.GeoJsonTooltip(fields=[c for c in rshown.columns if c != "geometry"]),
         ).add_to(fmap)
 
     if lights is not None and len(lights):
-        wet = lights[lights["in_water"].astype(bool)].to_crs(4326)
+        wet = lights[lights["in_water"].astype(bool)]
         if len(wet):
-            lkeep = [c for c in ("light_id", "circuit_id", "max_depth_m") if c in wet.columns]
+            lshown = _display(wet, ("circuit_id", "max_depth_m", "in_water_from"), lang)
             folium.GeoJson(
-                wet[[*lkeep, "geometry"]].to_json(na="null"),
-                name="street lights in water (switch their circuits off)",
+                lshown.to_json(na="null"),
+                name="Đèn đường ngập nước (cắt mạch)"
+                if vi
+                else "Street lights in water (switch their circuits off)",
                 marker=folium.CircleMarker(radius=3, color="#ffb000", fill=True),
-                tooltip=folium.GeoJsonTooltip(fields=lkeep),
+                tooltip=folium.GeoJsonTooltip(
+                    fields=[c for c in lshown.columns if c != "geometry"]
+                ),
             ).add_to(fmap)
 
     if alerts:
-        group = folium.FeatureGroup(name="alerts")
+        group = folium.FeatureGroup(name="Cảnh báo" if vi else "Warnings")
         centres = w.set_index(w["ward_id"].astype(str)).geometry.representative_point()
         for alert in alerts:
             for wid in alert.get("ward_ids", []):
                 if str(wid) not in centres.index:
                     continue
                 p = centres.loc[str(wid)]
-                folium.Marker(
+                folium.CircleMarker(
                     [p.y, p.x],
+                    radius=9,
+                    color="#b10026",
+                    fill=True,
+                    fill_opacity=0.9,
                     tooltip=f"{alert.get('severity', '')}: {alert.get('headline', '')}",
-                    icon=folium.Icon(color="red", icon="warning-sign"),
                 ).add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     if path is not None:
-        fmap.save(str(path))
+        save_offline(fmap, path)
     return fmap

@@ -55,3 +55,9 @@ app.command("demo")(_demo.demo)
 from api.cli import _city  # noqa: E402
 
 app.add_typer(_city.app, name="city")
+from api.cli import _export  # noqa: E402
+
+app.command("export")(_export.export)
+from api.cli import _report  # noqa: E402
+
+app.command("report")(_report.report)

@@ -30,8 +30,9 @@ _LAYER_STYLE = {
 }
 
 
-def write_map(city: City, path: Path) -> folium.Map:
-    """Write an HTML map of the city: wards, roads, gauges, dam entries, stations, shelters.
+def write_map(city: City, path: Path, *, flood: Path | None = None) -> folium.Map:
+    """Write an HTML map of the city (wards, roads, gauges, dam entries, stations, shelters)
+    and, given a run's folder, its maximum flood depth with the legend; it opens offline.
 
     Parameters
     ----------
@@ -39,6 +40,8 @@ def write_map(city: City, path: Path) -> folium.Map:
         The city.
     path
         HTML file to write.
+    flood
+        A run's folder (its NetCDF or Zarr result) whose maximum depth to draw.
 
     Returns
     -------
@@ -47,6 +50,8 @@ def write_map(city: City, path: Path) -> folium.Map:
     """
     import folium
     import geopandas as gpd
+
+    from twin._html import save_offline
 
     wards = city.wards.to_crs(4326)
     xmin, ymin, xmax, ymax = wards.total_bounds
@@ -86,8 +91,13 @@ def write_map(city: City, path: Path) -> folium.Map:
                 tooltip=f"{row.name}",
             ).add_to(group)
         group.add_to(fmap)
-    folium.LayerControl().add_to(fmap)
-    fmap.save(str(path))
+    if flood is not None:
+        from twin.maps import add_flood_layer
+        from twin.runs import open_result
+
+        add_flood_layer(fmap, open_result(flood)["max_depth"], city.crs)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    save_offline(fmap, path)
     return fmap
 
 
@@ -152,12 +162,13 @@ def demo(
         out.mkdir(parents=True, exist_ok=True)
         if flood:
             summary["flood"] = _run_flood(scenario, city_path, out / "flood")
-    write_map(city, out / "map.html")
+    write_map(city, out / "map.html", flood=out / "flood" if flood else None)
     (out / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     flood_note = f", the flood run in {out / 'flood'}" if flood else ""
     _common.out().print(
-        f"wrote {out / 'map.html'} (the city), {out / 'summary.json'}{flood_note}",
+        f"wrote {out / 'map.html'} (the city{' and the flood' if flood else ''}; opens offline), "
+        f"{out / 'summary.json'}{flood_note}",
         highlight=False,
     )

@@ -8,7 +8,8 @@ here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,7 +26,7 @@ from api.state import AppState
 from layers.geojson import to_geojson_dict
 from twin import reports
 
-__all__ = ["LAYERS", "Collection", "Collections", "Link", "router"]
+__all__ = ["LAYERS", "Collection", "Collections", "Link", "parse_datetime", "router"]
 
 router = APIRouter(tags=["layers"])
 
@@ -147,13 +148,64 @@ def _parse_bbox(text: str) -> tuple[float, float, float, float]:
     return minx, miny, maxx, maxy
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _instant(text: str, *, end: bool) -> datetime:
+    """An RFC 3339 date-time (with ``Z`` or an offset) or full date (its whole day)."""
+    try:
+        if _DATE.match(text):
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1) - timedelta(microseconds=1) if end else day
+        stamp = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        stamp = None
+    if stamp is None or "T" not in text.upper() or stamp.tzinfo is None:
+        raise HTTPException(
+            400,
+            detail=f"datetime {text!r} is not an RFC 3339 date-time with a time zone or a "
+            "date: e.g. 2025-10-27T07:00:00Z, 2025-10-27T14:00:00+07:00 or 2025-10-27",
+        )
+    return stamp.astimezone(UTC)
+
+
+def parse_datetime(text: str) -> tuple[datetime | None, datetime | None]:
+    """The ``datetime`` parameter of OGC API – Features (/req/core/fc-time-definition): an
+    instant, a closed interval ``a/b``, or an interval open at one or both ends (``..`` or
+    empty). Returns ``(start, end)`` in UTC, None for an open end.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        400 when the text is none of these forms, or the interval ends before it starts.
+    """
+    parts = text.split("/")
+    if len(parts) == 1:
+        if parts[0] in ("", ".."):
+            raise HTTPException(400, detail="datetime needs an instant or an interval a/b")
+        return _instant(parts[0], end=False), _instant(parts[0], end=True)
+    if len(parts) != 2:
+        raise HTTPException(400, detail=f"datetime {text!r} has more than one '/'")
+    start = None if parts[0] in ("", "..") else _instant(parts[0], end=False)
+    end = None if parts[1] in ("", "..") else _instant(parts[1], end=True)
+    if start is not None and end is not None and end < start:
+        raise HTTPException(400, detail=f"datetime {text!r} ends before it starts")
+    return start, end
+
+
 def _features(gdf: gpd.GeoDataFrame, id_column: str) -> list[dict[str, Any]]:
     features: list[dict[str, Any]] = to_geojson_dict(gdf, id_column=id_column)["features"]
     return features
 
 
 def _items_page(
-    state: AppState, layer: str, bbox: str | None, limit: int, offset: int, base: str
+    state: AppState,
+    layer: str,
+    bbox: str | None,
+    limit: int,
+    offset: int,
+    base: str,
+    when: str | None = None,
 ) -> dict[str, Any]:
     gdf = _layer(state, layer)
     if bbox is not None:
@@ -163,6 +215,7 @@ def _items_page(
     page = gdf.iloc[offset : offset + limit]
     features = _features(page, LAYERS[layer][0])
     query = f"&bbox={quote(bbox, safe=',')}" if bbox else ""
+    query += f"&datetime={quote(when, safe=':/.')}" if when else ""
     url = f"{base}/collections/{layer}/items"
     links = [
         {"href": f"{url}?limit={limit}&offset={offset}{query}", "rel": "self", "type": GEOJSON},
@@ -197,7 +250,7 @@ def _items_page(
 _GEOJSON_DOC: dict[int | str, dict[str, Any]] = {
     200: {"content": {GEOJSON: {"schema": {"type": "object"}}}, "description": "GeoJSON"}
 }
-_ITEMS_PARAMETERS = frozenset({"bbox", "limit", "offset"})
+_ITEMS_PARAMETERS = frozenset({"bbox", "datetime", "limit", "offset"})
 
 
 _FORMATS = frozenset({"json", "geojson"})
@@ -242,16 +295,34 @@ async def list_items(
             examples=["107.55,16.42,107.62,16.49"],
         ),
     ] = None,
+    datetime_: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            max_length=100,
+            description="An instant, a closed interval, or an interval open at one end "
+            "(RFC 3339, OGC API – Features): 2025-10-27T07:00:00Z, "
+            "2025-10-26T00:00:00Z/2025-10-28T00:00:00Z, ../2025-10-28T00:00:00Z, "
+            "2025-10-26T00:00:00Z/..",
+            examples=["2025-10-26T00:00:00Z/.."],
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> JSONResponse:
     """A page of features as a GeoJSON FeatureCollection (RFC 7946: lon/lat, WGS 84).
 
     ``numberMatched`` counts every feature in ``bbox``; ``links`` holds ``next``/``prev``.
+    ``datetime`` is checked and kept in the links; the city's layers have no temporal
+    geometry, and OGC API – Features matches such features at any time, so it selects all.
     A parameter out of range or unknown is answered with 400 (OGC API – Features).
     """
     _refuse_unknown(request, _ITEMS_PARAMETERS)
-    doc = await run_in_threadpool(_items_page, state, layer, bbox, limit, offset, _base(request))
+    if datetime_ is not None:
+        parse_datetime(datetime_)
+    doc = await run_in_threadpool(
+        _items_page, state, layer, bbox, limit, offset, _base(request), datetime_
+    )
     return JSONResponse(doc, media_type=GEOJSON)
 
 

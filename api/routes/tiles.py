@@ -17,6 +17,7 @@ from api import tiling
 from api.deps import StateDep
 from api.errors import problem_responses
 from api.state import AppState
+from twin.styles import legend_html
 
 __all__ = ["outward_bounds", "router"]
 
@@ -32,7 +33,7 @@ _PNG_DOC: dict[int | str, dict[str, Any]] = {
 _CACHE_HEADERS = {"Cache-Control": "public, max-age=86400"}
 Z = Annotated[int, Path(ge=0, le=22)]
 XY = Annotated[int, Path(ge=0, le=2**22 - 1)]
-RUN_VARS = tuple(v for v in tiling.STYLES if v != "hillshade")
+RUN_VARS = tiling.RUN_VARS
 
 
 def _check_tile(z: int, x: int, y: int) -> None:
@@ -155,8 +156,8 @@ def run_tilejson(
     var: Annotated[str, Query(max_length=20)] = "depth",
     time: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
-    """Where the tiles are, their zooms, bounds and centre, and (extra) the output times and
-    the legend of the variable."""
+    """Where the tiles are, their zooms, bounds and centre, the legend (HTML) and (extra) the
+    output times and the legend's classes as JSON (``legend_url``)."""
     if var not in RUN_VARS:
         raise HTTPException(404, detail=f"no tile variable {var!r}: use {', '.join(RUN_VARS)}")
     ds = state.run_result(run_id)
@@ -166,24 +167,19 @@ def run_tilejson(
     query = f"?time={tiling.time_label(ds, index)}" if var in ("depth", "hazard") else ""
     url = f"{base}/runs/{run_id}/tiles/{var}/{{z}}/{{x}}/{{y}}.png{query}"
     bounds = [float(v) for v in ds.rio.transform_bounds("EPSG:4326")]
-    legend: dict[str, Any] = {
-        "units": style.units,
-        "min": style.vmin,
-        "max": style.vmax,
-        "colormap": style.colormap,
-    }
-    if style.classes:
-        legend["classes"] = {str(k): list(c) for k, c in style.classes}
     return _tilejson(
         name=f"{run_id} {var}",
-        description=style.description,
+        description=f"{style.title('en')} ({style.units})",
         url=url,
         bounds=bounds,
         cell_m=_cell_m(ds),
         extra={
             "times": [tiling.time_label(ds, i) for i in range(ds.sizes["time"])],
             "time": tiling.time_label(ds, index),
-            "legend": legend,
+            # TileJSON 3.0.0: "legend" is a string (HTML here); the classes as JSON are at
+            # legend_url (an extension), both from the one style table.
+            "legend": legend_html(style, "en"),
+            "legend_url": f"{base}/map/styles/{var}.json",
         },
     )
 
@@ -210,7 +206,7 @@ async def hillshade_tile(z: Z, x: XY, y: XY, state: StateDep) -> Response:
         _check_tile(z, x, y)
 
         def render() -> bytes:
-            return tiling.render_tile(_hillshade(state), tiling.STYLES["hillshade"], z=z, x=x, y=y)
+            return tiling.render_tile(_hillshade(state), tiling.HILLSHADE, z=z, x=x, y=y)
 
         cached = await run_in_threadpool(render)
         state.tiles.put(key, cached)

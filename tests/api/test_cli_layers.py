@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -73,6 +74,20 @@ def test_demo_writes_map_and_summary(good_city: Path, tmp_path: Path) -> None:
     for needle in ("wards", "roads", "gauges", "dam entries", "stations", "shelters"):
         assert needle in html
     assert json.dumps("Lê Lợi")[1:-1] in html and "leaflet" in html.lower()
+    assert "Leaflet 1.9.4" in html and not re.search(r'<(script|link)[^>]+"https?:', html)
+
+
+def test_demo_map_draws_the_flood(good_city: Path, tmp_path: Path) -> None:
+    from api.cli._demo import write_map
+    from hydro.accessor import example_result
+    from layers import load_city
+
+    (tmp_path / "flood").mkdir()
+    example_result().to_netcdf(tmp_path / "flood" / "flood.nc")
+    write_map(load_city(good_city), tmp_path / "map.html", flood=tmp_path / "flood")
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "L.imageOverlay(" in html and "twin-legend" in html
+    assert not re.search(r'<(script|link)[^>]+"https?:', html)
 
 
 def test_demo_on_a_bad_city_exits_2(bad_city: Path, tmp_path: Path) -> None:

@@ -145,3 +145,48 @@ def test_ward_polygons_are_rfc7946_right_hand_and_rounded(client: TestClient) ->
         exterior = feature["geometry"]["coordinates"][0]
         assert _signed_area(exterior) > 0  # counter-clockwise exterior
         assert all(round(v, 7) == v for point in exterior for v in point)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2025-10-27T07:00:00Z",  # an instant
+        "2025-10-27T14:00:00+07:00",
+        "2025-10-27",  # a date
+        "2025-10-26T00:00:00Z/2025-10-28T00:00:00Z",  # closed interval
+        "../2025-10-28T00:00:00Z",  # open start
+        "2025-10-26T00:00:00Z/..",  # open end
+        "/2025-10-28T00:00:00Z",  # open start, empty form
+        "2025-10-26T00:00:00Z/",
+    ],
+)
+def test_items_take_datetime_in_every_form(client: TestClient, when: str) -> None:
+    """/req/core/fc-time-definition: the items operation supports ``datetime``; the city's
+    layers have no temporal geometry, and such features match any time."""
+    every = client.get("/collections/wards/items", params={"limit": 1}).json()
+    response = client.get("/collections/wards/items", params={"datetime": when, "limit": 1})
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    assert doc["numberMatched"] == every["numberMatched"]
+    nxt = next(link["href"] for link in doc["links"] if link["rel"] == "next")
+    assert "datetime=" in nxt
+    again = client.get(nxt.removeprefix("http://testserver"))
+    assert again.status_code == 200 and again.json()["numberReturned"] == 1
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "yesterday",
+        "2025-10-27T07:00:00",  # no time zone
+        "2025-10-28T00:00:00Z/2025-10-26T00:00:00Z",  # ends before it starts
+        "a/b/c",
+        "..",
+        "2025-13-01",
+    ],
+)
+def test_bad_datetime_is_400(client: TestClient, when: str) -> None:
+    response = client.get("/collections/wards/items", params={"datetime": when})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "datetime" in response.json()["detail"]

@@ -123,5 +123,52 @@ def test_live_map(
     assert "people: danger for some" in popup and "2900" in popup
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "map.png"))
+
+    # the legend is the style table's, in the page's language; a variable switch redraws both
+    from twin.styles import STYLES
+
+    lang = page.evaluate("document.documentElement.lang")
+    legend = page.inner_text("#legend")
+    assert STYLES["depth"].title(lang) in legend and STYLES["depth"].label(6, lang) in legend
+    page.select_option("#var-select", "hazard")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.flood-depth img')]"
+        ".some(i => i.src.includes('/tiles/hazard/'))",
+        timeout=10_000,
+    )
+    assert STYLES["hazard"].label(2, lang) in page.inner_text("#legend")
+    page.select_option("#var-select", "max_depth")
+    page.wait_for_function("() => document.querySelector('#time-slider').disabled", timeout=5000)
+    assert page.locator("#play").is_disabled()
+    page.select_option("#var-select", "depth")
+    page.wait_for_function("() => !document.querySelector('#play').disabled", timeout=5000)
+    page.click("#play")  # plays through the outputs
+    page.wait_for_function(
+        "() => document.querySelector('#time-slider').value !== '3'", timeout=5000
+    )
+    page.click("#play")
+    # the other language, switched by hand
+    other = "en" if lang == "vi" else "vi"
+    page.click("#lang")
+    page.wait_for_function(f"() => document.documentElement.lang === '{other}'", timeout=5000)
+    assert STYLES["depth"].title(other) in page.inner_text("#legend")
+    assert ("Cảnh báo" if other == "vi" else "Warnings") in page.inner_text("#panel")
+    page.screenshot(path=str(ARTEFACTS / f"map_{other}.png"))
+    page.click("#lang")
     assert errors == []
     assert outside == []
+
+
+def test_live_map_tells_how_to_give_a_dispatcher_key(
+    browser_page: Any, live_server: str, run_id: str
+) -> None:
+    page = browser_page.context.browser.new_page(locale="vi-VN")
+    try:
+        page.goto(f"{live_server}/map")
+        page.wait_for_selector("body[data-ready]", timeout=30_000)
+        hint = page.locator("#key-hint")
+        assert hint.is_visible() and "/map#key=" in hint.inner_text()
+        assert page.evaluate("document.documentElement.lang") == "vi"  # the browser's language
+        assert "Độ sâu" in page.inner_text("#legend")
+    finally:
+        page.close()

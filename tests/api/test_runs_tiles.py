@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from twin.styles import STYLES, hex_to_rgb
+
 X0, Y0, CELL, N = 776000.0, 1822200.0, 20.0, 60
 WEST_TILE = (16, 52353, 29728)  # z, x, y: holds the west (wet) half of the test city
 FAR_TILE = (16, 100, 100)
@@ -44,6 +46,9 @@ def test_depth_tile_is_blue_where_wet_and_transparent_where_dry(
     assert (alpha > 0).any() and (alpha == 0).any()
     wet = image[alpha > 0]
     assert wet[:, 2].mean() > wet[:, 0].mean()  # blue over red
+    # every drawn pixel is one of the style table's depth colours
+    table = {hex_to_rgb(c.colour) for c in STYLES["depth"].classes}
+    assert {tuple(int(v) for v in p[:3]) for p in wet} <= table
     first = png(
         client.get(
             f"/runs/{run_id}/tiles/depth/{z}/{x}/{y}.png",
@@ -99,9 +104,11 @@ def test_tilejson(client: TestClient, run_id: str) -> None:
     assert west < lon < east and south < lat < north and doc["minzoom"] <= zoom <= doc["maxzoom"]
     assert doc["maxzoom"] == 15  # 20 m cells at 16.5° N
     assert len(doc["times"]) == 4
-    assert doc["legend"]["units"] == "m"
+    assert isinstance(doc["legend"], str) and "Water depth" in doc["legend"]
+    legend = client.get(doc["legend_url"].removeprefix("http://testserver")).json()
+    assert legend["units"] == "m" and legend["classes"][0]["lower"] == 0.05
     hazard = client.get(f"/runs/{run_id}/tilejson.json", params={"var": "hazard"}).json()
-    assert set(hazard["legend"]["classes"]) == {"0", "1", "2", "3"}
+    assert "Danger for all" in hazard["legend"] and "#800026" in hazard["legend"]
     assert client.get(f"/runs/{run_id}/tilejson.json", params={"var": "x"}).status_code == 404
 
 
