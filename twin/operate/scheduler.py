@@ -5,14 +5,14 @@ One tick of a :class:`Scheduler`:
 1. take (or renew) the cycle lease (:mod:`twin.operate.lease`); without it, do nothing:
    another scheduler is working, and two never issue at once;
 2. finish a cycle that a scheduler began and did not end (it died, or lost its lease):
-   from its run when the run had finished (its warnings are published again from its
-   files: the live stream gets what is missing and nothing twice), else from a new run;
+   from its run when the run had finished (a nowcast issues its warnings before it
+   ends: they are read back, never issued twice), else from a new run;
 3. ingest the files dropped in the watched folders (:mod:`twin.operate.folders`);
 4. look for triggers among the new readings (:mod:`twin.operate.triggers`);
 5. alert the operator about a folder silent past its limit;
 6. run a cycle when a trigger fired or when the current period has had none: a nowcast at the
-   clock's time, its ``Actual`` warnings published with Update and Cancel
-   (:func:`twin.runs.publish_run_alerts`), the open dispatch calls re-ranked on its flood.
+   clock's time, whose ``Actual`` warnings go into the live stream with Update and Cancel
+   (:mod:`twin.alerts`), the open dispatch calls re-ranked on its flood.
 
 Every decision is stored (:mod:`twin.operate.events`). The lease is renewed before the
 warnings are published: a scheduler that lost it (it stalled past the lease's time and
@@ -333,11 +333,17 @@ class Scheduler:
             raise LeaseLostError(
                 f"cycle {key}: the lease passed to another scheduler before publishing"
             )
-        issued += self._publish(run_id, at)
-        self._event("published", cycle=key, run_id=run_id, identifiers=issued)
+        published = self._publish(run_id, at)
+        if sorted(published) != sorted(issued):
+            self._event(
+                "operator_alert", cycle=key, run_id=run_id,
+                reason="the run's warnings in the store differ from those it reported",
+                reported=issued, stored=published,
+            )  # fmt: skip
+        self._event("published", cycle=key, run_id=run_id, identifiers=published)
         self._rerank(key, run_id, at)
         self._event("cycle_done", cycle=key, run_id=run_id, ok=True)
-        return CycleReport(key, reason, at, run_id, tuple(issued))
+        return CycleReport(key, reason, at, run_id, tuple(published))
 
     def _nowcast(self, at: datetime) -> tuple[str, list[str]]:
         """Run the nowcast of ``at``; its run id and the warnings it issued."""
@@ -360,17 +366,23 @@ class Scheduler:
         return run_id, [a["identifier"] for a in result.alerts]
 
     def _publish(self, run_id: str, at: datetime) -> list[str]:
-        """Bring the live stream to the run's warnings; the identifiers of new messages.
+        """The Actual messages the run put in the live stream (its own, from the store).
 
-        The nowcast issued its warnings as it ended; this puts in effect what it planned
-        when that issuance was lost (a cycle resumed), and adds nothing otherwise.
+        A nowcast issues its warnings (Alert, Update, Cancel against those in effect) in one
+        transaction before it ends, so a run recorded as finished has published them all;
+        issuing them again from its files would repeat them. A cycle resumed after its run
+        reads them back here instead, and the audit log names them.
         """
-        from twin.runs import publish_run_alerts
+        from twin.alerts.store import AlertRow
 
-        messages = publish_run_alerts(
-            self.runs_dir / run_id, self.city, engine=self.engine, now=at, run_id=run_id
-        )
-        return [m.identifier for m in messages]
+        with session_scope(self.engine) as session:
+            return list(
+                session.scalars(
+                    select(AlertRow.identifier)
+                    .where(AlertRow.run_id == run_id, AlertRow.status == "Actual")
+                    .order_by(AlertRow.seq)
+                ).all()
+            )
 
     def _rerank(self, key: str, run_id: str, at: datetime) -> None:
         """Rank the open dispatch calls on the new flood (none open: nothing to do)."""
