@@ -31,8 +31,8 @@ def hourly_feeds() -> dict[datetime, list[tuple[str, str]]]:
     dams: dict[datetime, list[dict[str, object]]] = defaultdict(list)
     for reading in json.loads((SENSORS / "dams.json").read_text(encoding="utf-8"))["readings"]:
         dams[datetime.fromisoformat(str(reading["time"]))].append(reading)
-    for when, group in dams.items():
-        out[when].append((f"{when:%Y%m%dT%H%M}-dams.json", json.dumps({"readings": group})))
+    for when, readings in dams.items():
+        out[when].append((f"{when:%Y%m%dT%H%M}-dams.json", json.dumps({"readings": readings})))
     return dict(out)
 
 
