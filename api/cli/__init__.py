@@ -52,3 +52,6 @@ app.add_typer(_layers.app, name="layers")
 from api.cli import _demo  # noqa: E402
 
 app.command("demo")(_demo.demo)
+from api.cli import _operate  # noqa: E402
+
+app.command("operate")(_operate.operate)
