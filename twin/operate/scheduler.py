@@ -363,6 +363,11 @@ class Scheduler:
             signer=self.signer,
             run_id=run_id,
         )
+        if not result.summary.get("forecast", True):
+            self._event(
+                "operator_alert", run_id=run_id, reason="no readings: not a forecast",
+                at=as_utc(at).isoformat(),
+            )  # fmt: skip
         return run_id, [a["identifier"] for a in result.alerts]
 
     def _publish(self, run_id: str, at: datetime) -> list[str]:
