@@ -45,6 +45,7 @@ TABLE_MODULES = (
     "twin.reports.service_requests",
     "twin.runs.record",
     "twin.keys",
+    "twin.operate._tables",
 )
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK = 0x7477696E  # "twin": the advisory lock key of migrations on PostgreSQL

@@ -49,6 +49,7 @@ from twin._scenario_forcing import (
 from twin._sensor_forcing import dam_release_from_sensors, held_series
 from twin.alerts.sign import CapSigner
 from twin.runs import Progress, RunPlan, RunResult, execute, open_run
+from twin.sensors import readings_frame
 
 if TYPE_CHECKING:
     from layers import City
@@ -353,7 +354,9 @@ def run_nowcast(
     Returns
     -------
     RunResult
-        Its summary has ``warm_start`` (the state file or None) and ``forcing_notes``.
+        Its summary has ``warm_start`` (the state file or None), ``forcing_notes``,
+        ``good_readings`` (good sensor readings up to ``at``) and ``forecast`` (False when
+        there were none: the run is no forecast, and its "0 people" is no all clear).
     """
     import hydro
 
@@ -390,6 +393,9 @@ def run_nowcast(
     states.mkdir(parents=True, exist_ok=True)
     lead_s = (at_utc - origin).total_seconds()
     name = f"nowcast-{at_utc.strftime('%Y%m%dT%H%MZ')}"
+    # without a single good reading the run shows only the lagoon's cold start: not a
+    # forecast, whatever its totals say (the summary says so; the CLI exits 2)
+    readings = len(readings_frame(engine, end=at_utc.to_pydatetime(), good_only=True))
     with open_run(engine, name, "nowcast", out_dir, run_id=run_id, progress=progress) as run:
         notes: list[str] = []
         with run.stage("forcing"):
@@ -422,6 +428,8 @@ def run_nowcast(
                 "resolution_m": resolution_m,
                 "warm_start": str(found[0]) if found is not None else None,
                 "forcing_notes": notes,
+                "good_readings": readings,
+                "forecast": readings > 0,
             },
         )
         result = execute(run, plan, forcing, engine=engine)

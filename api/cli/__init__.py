@@ -61,3 +61,6 @@ app.command("export")(_export.export)
 from api.cli import _report  # noqa: E402
 
 app.command("report")(_report.report)
+from api.cli import _operate  # noqa: E402
+
+app.command("operate")(_operate.operate)

@@ -43,21 +43,36 @@ def list_(
         bool, typer.Option("--all", help="Also superseded, cancelled and expired ones.")
     ] = False,
     now: Annotated[str | None, _NOW] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only Actual (the live stream of the nowcasts) or Exercise (the scenarios').",
+        ),
+    ] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
-    """List the warnings in effect (newest first)."""
+    """List the warnings in effect (newest first), with their CAP status."""
     from datetime import UTC, datetime
 
     from twin._time import local_iso
     from twin.alerts import list_alerts
+    from twin.alerts.cap import STATUSES
 
+    if status is not None and status not in STATUSES:
+        raise _common.fail(f"--status {status!r}: one of {', '.join(STATUSES)}")
     at = _when(now) or datetime.now(UTC)
     with _common.guard():
-        records = list_alerts(_common.engine(database_url), active_only=not all_, now=at)
-    table = Table("identifier", "type", "state", "sent", "severity", "urgency", "headline")
+        records = list_alerts(
+            _common.engine(database_url), active_only=not all_, now=at, status=status
+        )
+    table = Table(
+        "identifier", "status", "type", "state", "sent", "severity", "urgency", "headline"
+    )
     for r in records:
         table.add_row(
             r.identifier,
+            r.status,
             r.msg_type,
             r.state,
             local_iso(r.sent),

@@ -129,3 +129,9 @@ def nowcast(
     _report(result.summary, result.out_dir)
     for note in result.summary.get("forcing_notes", []):
         _common.out().print(f"note: {note}", highlight=False)
+    if not result.summary.get("forecast", True):
+        raise _common.fail(
+            f"no readings: not a forecast. The database has no good sensor reading up to {at}; "
+            "its figures are not an all clear. Ingest the feeds first: twin sensors ingest "
+            "data/hue/sensors/*.csv data/hue/sensors/dams.json"
+        )

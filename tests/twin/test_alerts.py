@@ -843,3 +843,23 @@ def test_the_demo_city_settings_are_the_huế_defaults():
     rules = AlertRules.for_city(SimpleNamespace(meta=_meta()))
     assert rules.timezone == LOCAL_TZ.key
     assert rules.model_copy(update={"timezone": None}) == AlertRules()
+
+
+def test_the_wording_of_danger_goes_with_the_count_of_the_same_people() -> None:
+    # W05's worst cell is "dangerous for most", but its 500 people are all where it is
+    # "dangerous for some": the message must not say most for them
+    (plan,) = plan_alerts([ward("W05", people_by_hazard_class=(100, 500, 0, 0))], now=NOW)
+    en = next(i for i in plan.infos if i.language == "en-US")
+    vi = next(i for i in plan.infos if i.language == "vi-VN")
+    assert en.severity == "Severe"  # severity stays that of the worst cell
+    assert "About 500 people are in dangerous flood water" in en.description
+    assert "about 500 where it is dangerous for some (children, the elderly)" in en.description
+    assert "dangerous for most" not in en.description
+    assert "khoảng 500 người ở nơi nguy hiểm cho một số người" in vi.description
+    # people in two classes: each count with its own words, worst first
+    (plan,) = plan_alerts([ward()], now=NOW)
+    en = next(i for i in plan.infos if i.language == "en-US")
+    assert "About 1,200 people" in en.description
+    most = en.description.index("about 400 where it is dangerous for most people")
+    some = en.description.index("about 800 where it is dangerous for some")
+    assert most < some

@@ -55,3 +55,21 @@ def test_twin_nowcast_needs_a_zone(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "zone" in result.output and "Traceback" not in result.output
+
+
+def test_a_nowcast_on_an_empty_database_is_no_all_clear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWIN_DATA_DIR", str(tmp_path))
+    out = tmp_path / "n"
+    result = CliRunner().invoke(
+        app,
+        [
+            *("nowcast", "--at", "2025-10-27T07:00+07:00", "--hours", "0.5"),
+            *("--resolution", "480", "--out", str(out)),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "no readings: not a forecast" in result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["forecast"] is False and summary["good_readings"] == 0

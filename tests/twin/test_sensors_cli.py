@@ -10,7 +10,7 @@ from shapely.geometry import Polygon
 from typer.testing import CliRunner
 
 from api.cli import app
-from twin.alerts import WardImpact, issue_alerts
+from twin.alerts import AlertRules, WardImpact, issue_alerts
 from twin.db import make_engine
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "hue" / "sensors"
@@ -93,3 +93,32 @@ def test_alerts_list_show_feed(db: str):
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
     missing = runner.invoke(app, ["alerts", "show", "nope", "--database-url", db])
     assert missing.exit_code == 2 and "nope" in missing.output
+
+
+def test_alerts_list_shows_and_filters_the_status(db: str):
+    engine = make_engine(db)
+    ward = WardImpact(
+        "W01",
+        "Phú Xuân",
+        Polygon([(107.57, 16.47), (107.60, 16.47), (107.60, 16.50)]),
+        (0, 100, 0, 0),
+        1,
+        datetime(2025, 10, 27, 3, tzinfo=UTC),
+        "Trường THPT Quốc Học",
+    )
+    now = datetime(2025, 10, 27, tzinfo=UTC)
+    (actual,) = issue_alerts(engine, [ward], now=now)
+    (drill,) = issue_alerts(engine, [ward], now=now, rules=AlertRules(status="Exercise"))
+    at = ["--now", "2025-10-27T08:00:00+07:00", "--database-url", db]
+    wide = {"COLUMNS": "300"}
+    both = runner.invoke(app, ["alerts", "list", *at], env=wide)
+    assert both.exit_code == 0, both.output
+    assert "status" in both.output and "Actual" in both.output and "Exercise" in both.output
+    live = runner.invoke(app, ["alerts", "list", *at, "--status", "Actual"], env=wide)
+    # (the drill's identifier is the live one's with a suffix: match them whole)
+    assert f"{actual.identifier} " in live.output and f"{drill.identifier} " not in live.output
+    drills = runner.invoke(app, ["alerts", "list", *at, "--status", "Exercise"], env=wide)
+    assert f"{drill.identifier} " in drills.output
+    assert f"{actual.identifier} " not in drills.output
+    bad = runner.invoke(app, ["alerts", "list", *at, "--status", "Real"])
+    assert bad.exit_code == 2 and "Actual, Exercise" in bad.output

@@ -557,6 +557,27 @@ def _infos(
     return tuple(out)
 
 
+def _people_by_class(wards: Sequence[WardImpact], lowest: int, worst: int) -> tuple[str, str]:
+    """The people of each hazard class from ``lowest`` up, worst first, each with its words.
+
+    The wording of a class and the count given with it are of the same people: a ward whose
+    worst cell is "dangerous for most" but whose people all live where it is "dangerous for
+    some" is described so (a class with nobody in it is not named; with nobody in any, the
+    worst class is named with its count of 0).
+    """
+    counts = {c: sum(w.people_by_hazard_class[c] for w in wards) for c in range(lowest, 4)}
+    classes = [c for c in sorted(counts, reverse=True) if _round_people(counts[c]) > 0]
+    if not classes:
+        classes, counts = [worst], {worst: 0}
+    vi = ", ".join(
+        f"khoảng {_num_vi(_round_people(counts[c]))} người ở nơi {_HAZARD_VI[c]}" for c in classes
+    )
+    en = ", ".join(
+        f"about {_num_en(_round_people(counts[c]))} where it is {_HAZARD_EN[c]}" for c in classes
+    )
+    return vi, en
+
+
 def _ward_plan(
     key: str, wards: Sequence[WardImpact], now: datetime, rules: AlertRules
 ) -> PlannedAlert:
@@ -589,10 +610,12 @@ def _ward_plan(
         local = onset.astimezone(_zone(rules))
         when_vi = f", từ {local:%H:%M %d/%m}"
         when_en = f" from {local:%H:%M} {local.day} {_MONTHS_EN[local.month - 1]}"
+    people_vi, people_en = _people_by_class(wards, rules.min_hazard_class, hazard)
     description = (
-        f"{arrival_vi} Khoảng {_num_vi(at_risk)} người ở vùng ngập {_HAZARD_VI[hazard]}{depth_vi}.",
-        f"{arrival_en} About {_num_en(at_risk)} people are in water that is "
-        f"{_HAZARD_EN[hazard]}{depth_en}.",
+        f"{arrival_vi} Khoảng {_num_vi(at_risk)} người ở vùng ngập nguy hiểm: {people_vi}"
+        f"{depth_vi}.",
+        f"{arrival_en} About {_num_en(at_risk)} people are in dangerous flood water: "
+        f"{people_en}{depth_en}.",
     )
     shelters_vi = "; ".join(f"{w.name}: {w.shelter or 'nơi cao ráo gần nhất'}" for w in wards)
     shelters_en = "; ".join(f"{w.name}: {w.shelter or 'the nearest high ground'}" for w in wards)

@@ -600,7 +600,11 @@ def cancel_alert(
 
 
 def list_alerts(
-    engine: Engine, *, active_only: bool = False, now: datetime | None = None
+    engine: Engine,
+    *,
+    active_only: bool = False,
+    now: datetime | None = None,
+    status: str | None = None,
 ) -> list[AlertRecord]:
     """Stored messages, newest first.
 
@@ -610,8 +614,13 @@ def list_alerts(
         Only messages in effect (not superseded, cancelled or expired).
     now
         With ``active_only``: also leave out messages whose ``expires`` has passed by then.
+    status
+        Only messages of this CAP status (``Actual``: the live stream; ``Exercise``: the
+        scenarios'); None: all.
     """
     query = select(AlertRow).order_by(AlertRow.seq.desc())
+    if status is not None:
+        query = query.where(AlertRow.status == status)
     if active_only:
         query = query.where(AlertRow.state == "active")
     with session_scope(engine) as session:
