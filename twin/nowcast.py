@@ -34,6 +34,7 @@ import pandas as pd
 import xarray as xr
 from sqlalchemy import Engine
 
+import hydro
 from layers.spacing import grid_spacing_m
 from twin._errors import TwinError
 from twin._scenario_check import load_city_cached
@@ -42,7 +43,6 @@ from twin._scenario_forcing import (
     PointInflow,
     gauge_rain_field,
     onto_grid,
-    raise_deep_bed,
     resample_grid,
     step_series,
 )
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from layers import City
 
 __all__ = [
-    "NOWCAST_MIN_BED_M",
+    "NOWCAST_SEA_BELOW_M",
     "NOWCAST_SOLVER",
     "find_state",
     "nowcast_forcing",
@@ -65,13 +65,13 @@ __all__ = [
 ]
 
 _BIN = "15min"
-#: Solver options of a nowcast: no flux weighting (theta = 1). With theta < 1 hydro caps the
-#: Courant number at sqrt(theta/2) for stability (0.59 at 0.7), about a fifth more steps where
-#: the deep sea sets the time step; a warning is only useful early.
-NOWCAST_SOLVER: dict[str, float] = {"theta": 1.0}
-#: Sea and lagoon beds deeper than this (m) are raised to it in a nowcast
-#: (:func:`twin._scenario_forcing.raise_deep_bed`).
-NOWCAST_MIN_BED_M = -3.0
+#: Solver options of a nowcast: the solver's own (theta = 0.7, the value every validation case
+#: runs at). The deep sea no longer sets the time step: it is held at the lagoon's level.
+NOWCAST_SOLVER: dict[str, float] = {}
+#: Sea and lagoon cells with a bed below this (m), joined to the lagoon edges, are held at the
+#: lagoon gauge's level (fixed-level cells, like the scenarios' ``sea_below_m``); no bed is
+#: raised, so river beds stay as the DEM gives them.
+NOWCAST_SEA_BELOW_M = -3.0
 _STATE_RE = re.compile(r"^state-(\d{8}T\d{6}Z)\.npz$")
 
 
@@ -206,12 +206,12 @@ def nowcast_forcing(
     initial_depth: xr.DataArray | None = None,
     notes: list[str] | None = None,
     solver: dict[str, float] | None = None,
-    min_bed_m: float | None = NOWCAST_MIN_BED_M,
+    sea_below_m: float | None = NOWCAST_SEA_BELOW_M,
     initial_state: Any = None,
 ) -> Forcing:
     """Model inputs of a nowcast from the sensor database (see the module notes)."""
     notes = notes if notes is not None else []
-    elevation = raise_deep_bed(resample_grid(city.dem, resolution_m), min_bed_m)
+    elevation = resample_grid(city.dem, resolution_m)
     manning = resample_grid(city.manning, resolution_m).assign_coords(
         x=elevation["x"], y=elevation["y"]
     )
@@ -266,11 +266,23 @@ def nowcast_forcing(
             )
             forcing.boundaries.append((edge, "level", da))
         lagoon_now = float(v[0])
+        if sea_below_m is not None:
+            sea = hydro.connected_below(elevation, sea_below_m, edges=lagoon_edges)
+            if bool(sea.any()):
+                held = xr.DataArray(
+                    v,
+                    coords={"time": ("time", t, {"units": "s"})},
+                    dims="time",
+                    attrs={"units": "m"},
+                )
+                forcing.fixed_level = (sea, held)
     forcing.initial_state = initial_state  # a hydro.FloodModel: depths and fluxes
     if initial_depth is not None:
         forcing.initial_depth = initial_depth.astype(elevation.dtype)
     elif lagoon_now is not None:
-        depth = (lagoon_now - elevation).clip(min=0.0)
+        # the lagoon and the rivers joined to it, not every hollow below its level
+        body = hydro.connected_below(elevation, lagoon_now, edges=lagoon_edges)
+        depth = (lagoon_now - elevation).clip(min=0.0).where(body.values, 0.0)
         depth.attrs = {"units": "m"}
         forcing.initial_depth = depth.astype(elevation.dtype)
     return forcing
