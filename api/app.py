@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api._access import AccessLogMiddleware
 from api._headers import SecurityHeadersMiddleware, install_docs
+from api._links import base_url
 from api._logs import RedactFilter, redact_secrets
 from api.auth import KeyFirstMiddleware
 from api.errors import BodyLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
@@ -151,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", tags=["service"], summary="Landing page (links)")
     def landing(request: Request) -> dict[str, object]:
         """Links to the API's parts (OGC API landing page)."""
-        base = str(request.base_url).rstrip("/")
+        base = base_url(request)
         # the version of the document FastAPI writes (3.1.x), as major.minor
         oas = ".".join(app.openapi()["openapi"].split(".")[:2])
         return {

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         The service's permanent public address (no trailing slash). Identifiers that must
         never change, such as the Atom feed's ``id``, are made from it, not from the address a
         request happened to use.
+        When set (in the environment or given), every absolute link the API writes (landing
+        page, OGC links, TileJSON tiles, paging ``Link`` headers, Atom) starts with it;
+        unset, links follow the request's address (``twin serve --proxy-headers`` behind a
+        proxy).
     log_format
         ``text`` (readable lines) or ``json`` (one JSON object a line) on stderr.
     log_level
