@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from api._links import absolute
 from twin import TwinError
 
 __all__ = ["decode_cursor", "encode_cursor", "link_next"]
@@ -64,6 +65,6 @@ def link_next(request: Request, response: Response, param: str, cursor: str | No
     """Add the next page's ``Link`` and ``X-Next-Cursor`` headers (none on the last page)."""
     if cursor is None:
         return
-    url = request.url.include_query_params(**{param: cursor})
+    url = absolute(request, request.url.include_query_params(**{param: cursor}))
     response.headers["Link"] = f'<{url}>; rel="next"'
     response.headers["X-Next-Cursor"] = cursor

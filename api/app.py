@@ -11,17 +11,20 @@ Examples
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api._access import AccessLogMiddleware
 from api._headers import SecurityHeadersMiddleware, install_docs
+from api._links import base_url
+from api._logs import RedactFilter, redact_secrets
 from api.auth import KeyFirstMiddleware
 from api.errors import BodyLimitMiddleware, UnexpectedErrorMiddleware, install_error_handlers
+from api.metrics import CONTENT_TYPE, render
 from api.openapi import install_openapi
 from api.routes import (
     alerts,
@@ -58,36 +61,13 @@ sensors, alerts), `admin` (keys, and everything). Keys are made with
 answers GeoReport v2 error lists.
 """
 
-_SECRET = re.compile(r"(api_key=|twin_[0-9a-f]{8}_)[^&\s\"']+", re.IGNORECASE)
-
-
-def redact_secrets(text: str) -> str:
-    """Mask API keys in a log line.
-
-    Examples
-    --------
-    >>> redact_secrets("GET /x?api_key=abc&y=1")
-    'GET /x?api_key=***&y=1'
-    """
-    return _SECRET.sub(lambda m: m.group(1) + "***", text)
-
-
-class _RedactFilter(logging.Filter):
-    """Keeps API keys out of access and error logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(redact_secrets(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact_secrets(record.msg)
-        return True
-
 
 def _install_log_redaction() -> None:
-    for name in ("uvicorn.access", "uvicorn.error", "api.errors"):
+    """Mask secrets on the service's own loggers too, whatever handlers the host set up."""
+    for name in ("uvicorn.access", "uvicorn.error", "api.errors", "api.access", "api.jobs"):
         logger = logging.getLogger(name)
-        if not any(isinstance(f, _RedactFilter) for f in logger.filters):
-            logger.addFilter(_RedactFilter())
+        if not any(isinstance(f, RedactFilter) for f in logger.filters):
+            logger.addFilter(RedactFilter())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -159,8 +139,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-            expose_headers=["X-Total-Count", "Location", "Link", "X-Next-Cursor"],
+            expose_headers=["X-Total-Count", "Location", "Link", "X-Next-Cursor", "X-Request-ID"],
         )
+    app.add_middleware(AccessLogMiddleware)  # outermost: times and logs the whole answer
     for module in routers:
         app.include_router(module.router)
     install_docs(app)
@@ -171,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", tags=["service"], summary="Landing page (links)")
     def landing(request: Request) -> dict[str, object]:
         """Links to the API's parts (OGC API landing page)."""
-        base = str(request.base_url).rstrip("/")
+        base = base_url(request)
         # the version of the document FastAPI writes (3.1.x), as major.minor
         oas = ".".join(app.openapi()["openapi"].split(".")[:2])
         return {
@@ -190,6 +171,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {"href": f"{base}/map", "rel": "alternate", "type": "text/html"},
             ],
         }
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics", response_class=Response)
+    def metrics() -> Response:
+        """Requests, latency, runs, queue length, nowcast cycle age and sensor feed age
+        (Prometheus text format); no personal data."""
+        return Response(render(state), media_type=CONTENT_TYPE)
 
     @app.get("/conformance", tags=["layers"], summary="OGC API conformance classes")
     def conformance() -> dict[str, list[str]]:

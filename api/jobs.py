@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api.metrics import RUNS_FAILED, RUNS_FINISHED, RUNS_STARTED
+
 __all__ = ["Job", "JobQueue", "RunCancelledError"]
 
 _log = logging.getLogger("api.jobs")
@@ -105,6 +107,7 @@ class JobQueue:
             job.status = "cancelled"
             return
         job.status, job.stage = "running", "starting"
+        RUNS_STARTED.labels(job.kind).inc()
         try:
             result = work(job)
         except RunCancelledError:
@@ -113,14 +116,32 @@ class JobQueue:
         except Exception as exc:
             job.status, job.stage = "failed", "failed"
             job.error = str(exc) or type(exc).__name__
-            _log.warning("run %s failed: %s", job.job_id, type(exc).__name__)
+            RUNS_FAILED.labels(job.kind).inc()
+            _log.warning(
+                "run %s (%s %s) failed: %s: %s",
+                job.job_id,
+                job.kind,
+                job.name,
+                type(exc).__name__,
+                exc,
+                exc_info=exc,
+                extra={"run_id": job.job_id, "kind": job.kind},
+            )
             return
         job.status, job.stage, job.progress = "finished", "done", 1.0
+        RUNS_FINISHED.labels(job.kind).inc()
         if self._on_finished is not None:
             try:
                 self._on_finished(job, result)
             except Exception as exc:
-                _log.warning("after run %s: %s", job.job_id, type(exc).__name__)
+                _log.warning(
+                    "after run %s: %s: %s",
+                    job.job_id,
+                    type(exc).__name__,
+                    exc,
+                    exc_info=exc,
+                    extra={"run_id": job.job_id, "kind": job.kind},
+                )
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if it was submitted since the service started."""

@@ -9,7 +9,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         The service's permanent public address (no trailing slash). Identifiers that must
         never change, such as the Atom feed's ``id``, are made from it, not from the address a
         request happened to use.
+        When set (in the environment or given), every absolute link the API writes (landing
+        page, OGC links, TileJSON tiles, paging ``Link`` headers, Atom) starts with it;
+        unset, links follow the request's address (``twin serve --proxy-headers`` behind a
+        proxy).
+    log_format
+        ``text`` (readable lines) or ``json`` (one JSON object a line) on stderr.
+    log_level
+        Lowest level logged (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``).
     cap_signing_key, cap_signing_cert
         PEM private key and X.509 certificate: with both, every CAP document served carries
         an XML signature (:mod:`twin.alerts.sign`); with neither, none does.
@@ -57,6 +65,8 @@ class Settings(BaseSettings):
     run_workers: int = Field(default=1, ge=1, le=64)
     tile_cache_tiles: int = Field(default=4096, ge=0)
     public_base_url: str = Field(default="https://hue-twin.example", min_length=1)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cap_signing_key: Path | None = None
     cap_signing_cert: Path | None = None
 
@@ -71,6 +81,11 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [o.strip() for o in text.split(",") if o.strip()]
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("public_base_url")
     @classmethod

@@ -20,7 +20,10 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Entry point of the ``twin`` console script."""
+    """Entry point of the ``twin`` console script (logging set up from the settings first)."""
+    from api.cli._common import setup_logging
+
+    setup_logging()
     app()
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "handled_errors",
     "out",
     "settings",
+    "setup_logging",
     "signer",
 ]
 
@@ -56,6 +57,21 @@ def settings() -> Settings:
     from api.settings import Settings
 
     return Settings()
+
+
+def setup_logging() -> None:
+    """Log as ``TWIN_LOG_FORMAT`` and ``TWIN_LOG_LEVEL`` say (text at INFO while the settings
+    are invalid: the command then reports them itself)."""
+    from pydantic import ValidationError
+
+    from api._logs import configure_logging
+
+    try:
+        s = settings()
+    except ValidationError:
+        configure_logging()
+        return
+    configure_logging(s.log_format, s.log_level)
 
 
 def data_dir() -> Path:

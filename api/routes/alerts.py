@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import Polygon, mapping
 
+from api._links import base_url
 from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
@@ -73,7 +74,7 @@ class CancelRequest(BaseModel):
 
 def issued_links(request: Request, messages: list[alerts.CapMessage]) -> list[AlertIssued]:
     """The new messages as :class:`AlertIssued` (links made from the request's base URL)."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     return [
         AlertIssued(
             identifier=m.identifier,
@@ -134,7 +135,7 @@ def list_alerts(
 ) -> list[AlertPublic]:
     """Issued messages, newest first; filter by ward and lifecycle state (a message past its
     ``expires`` is ``expired``). Older ones: follow the ``Link: rel="next"`` header."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     now = _now()
     (before_seq,) = decode_cursor(before, (int,)) if before else (None,)
     page, more = alerts.alerts_page(
@@ -209,7 +210,7 @@ def feed(
     """RFC 4287 feed of the warnings in effect and of the Updates and Cancels of the last
     24 hours; each entry links to its CAP message. The feed's id is permanent (made from the
     ``TWIN_PUBLIC_BASE_URL`` setting)."""
-    base = str(request.base_url).rstrip("/") + "/alerts"
+    base = base_url(request) + "/alerts"
     feed_id = uuid.uuid5(
         uuid.NAMESPACE_URL, f"{state.settings.public_base_url}/alerts/feed.atom?lang={lang}"
     ).urn

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from shapely.geometry import box
 
+from api._links import base_url
 from api.deps import StateDep
 from api.errors import problem_responses
 from api.state import AppState
@@ -96,7 +97,7 @@ def _collection(state: AppState, base: str, layer: str) -> Collection:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return base_url(request)
 
 
 @router.get(

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from api import open311_format as fmt
+from api._links import base_url
 from api.deps import StaffKey, StateDep
 from twin import reports
 
@@ -105,7 +106,7 @@ def _split(value: str | None) -> list[str]:
 )
 def discovery(format: Format, request: Request) -> Response:
     """The discovery document: where the GeoReport v2 endpoint is and which formats it speaks."""
-    base = str(request.base_url).rstrip("/") + "/open311/v2"
+    base = base_url(request) + "/open311/v2"
     return fmt.render(request.url.path, "discovery", fmt.discovery_document(base, _CHANGESET))
 
 

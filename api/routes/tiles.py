@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api import tiling
+from api._links import base_url
 from api.deps import StateDep
 from api.errors import problem_responses
 from api.state import AppState
@@ -162,7 +163,7 @@ def run_tilejson(
         raise HTTPException(404, detail=f"no tile variable {var!r}: use {', '.join(RUN_VARS)}")
     ds = state.run_result(run_id)
     style = tiling.STYLES[var]
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     index = tiling.time_index(ds, time)
     query = f"?time={tiling.time_label(ds, index)}" if var in ("depth", "hazard") else ""
     url = f"{base}/runs/{run_id}/tiles/{var}/{{z}}/{{x}}/{{y}}.png{query}"
@@ -217,7 +218,7 @@ async def hillshade_tile(z: Z, x: XY, y: XY, state: StateDep) -> Response:
 def hillshade_tilejson(request: Request, state: StateDep) -> dict[str, Any]:
     """Where the hillshade tiles are."""
     shade = _hillshade(state)
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     bounds = [float(v) for v in shade.rio.transform_bounds("EPSG:4326")]
     return _tilejson(
         name="hillshade",

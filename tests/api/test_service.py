@@ -161,6 +161,15 @@ def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: Any) -> None:
     assert result.exit_code == 0, result.output
     assert seen["target"] == "api:create_app" and seen["factory"] is True
     assert (seen["host"], seen["port"], seen["workers"]) == ("127.0.0.1", 8123, 2)
+    assert seen["access_log"] is False and seen["proxy_headers"] is False  # api.access logs
+    assert seen["log_config"]["root"]["level"] == "INFO"
+    behind = CliRunner().invoke(
+        cli,
+        ["serve", "--proxy-headers", "--forwarded-allow-ips", "10.0.0.1", "--log-level", "debug"],
+    )
+    assert behind.exit_code == 0, behind.output
+    assert (seen["proxy_headers"], seen["forwarded_allow_ips"]) == (True, "10.0.0.1")
+    assert seen["log_config"]["root"]["level"] == "DEBUG"
     bad = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert bad.exit_code == 2
 

@@ -273,7 +273,9 @@ def test_run_is_recorded(finished: tuple) -> None:
     assert list_runs(engine)[0]["id"] == run.run_id
 
 
-def test_failed_run_leaves_the_folder_alone(tmp_path: Path, city: SimpleNamespace) -> None:
+def test_failed_run_leaves_the_folder_alone(
+    tmp_path: Path, city: SimpleNamespace, caplog: pytest.LogCaptureFixture
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
     out = tmp_path / "out"
     out.mkdir()
@@ -288,6 +290,8 @@ def test_failed_run_leaves_the_folder_alone(tmp_path: Path, city: SimpleNamespac
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     rec = list_runs(engine)[0]
     assert rec["status"] == "failed" and "no file" in rec["error"]
+    # the log says what failed and why: the exception's type and message
+    assert "TwinError: rain.path: no file at /nowhere.nc" in caplog.text
 
 
 SENSORS = """station_id,time,quantity,value,unit,interval_min

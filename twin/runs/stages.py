@@ -15,6 +15,7 @@ as it was.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time as _time
 import uuid
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from twin.alerts.sign import CapSigner
 
 __all__ = ["Progress", "RunContext", "RunPlan", "RunResult", "execute", "open_run", "simulate"]
+
+_log = logging.getLogger("twin.runs")
 
 Progress = Callable[[str, float], None]
 """``progress(stage, fraction)``: the stage's name and how far the whole run is (0-1)."""
@@ -166,6 +169,8 @@ def open_run(
         yield run
     except BaseException as exc:
         finish_run(engine, run_id, "failed", run.summary, error=str(exc) or type(exc).__name__)
+        # type and message: "ValueError" alone does not say what to fix
+        _log.warning("%s run %s (%s) failed: %s: %s", kind, run_id, name, type(exc).__name__, exc)
         raise
 
 
