@@ -21,7 +21,7 @@ from typing import Any
 import geopandas as gpd
 import pyproj
 from shapely.geometry import Point
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, func, select
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +55,12 @@ class ServiceRequestRow(Base):
     """One citizen request (table ``service_requests``)."""
 
     __tablename__ = "service_requests"
+    # newest first, page by page (keyset on requested_at, id), alone or under a filter
+    __table_args__ = (
+        Index("ix_service_requests_time_id", "requested_at", "id"),
+        Index("ix_service_requests_status_time_id", "status", "requested_at", "id"),
+        Index("ix_service_requests_code_time_id", "service_code", "requested_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     service_code: Mapped[str] = mapped_column(String(40), index=True)
