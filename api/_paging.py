@@ -60,10 +60,19 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
         ) from None
 
 
-def link_next(request: Request, response: Response, param: str, cursor: str | None) -> None:
-    """Add the next page's ``Link`` and ``X-Next-Cursor`` headers (none on the last page)."""
+def link_next(
+    request: Request,
+    response: Response,
+    param: str,
+    cursor: str | None,
+    *,
+    drop: tuple[str, ...] = (),
+) -> None:
+    """Add the next page's ``Link`` and ``X-Next-Cursor`` headers (none on the last page);
+    the next page's URL is this one's with ``param`` set to ``cursor``, less the ``drop``
+    parameters (another paging scheme's, which the cursor replaces)."""
     if cursor is None:
         return
-    url = request.url.include_query_params(**{param: cursor})
+    url = request.url.remove_query_params(drop).include_query_params(**{param: cursor})
     response.headers["Link"] = f'<{url}>; rel="next"'
     response.headers["X-Next-Cursor"] = cursor
