@@ -77,7 +77,14 @@ def test_the_last_page_has_no_link_and_the_default_limit_is_100(client: TestClie
 
 
 def test_a_bad_cursor_is_a_422_with_a_message(client: TestClient) -> None:
-    for cursor in ("nonsense", "WzEsMl0", "W10"):  # not base64 JSON; [1, 2]; []
+    from api._paging import encode_cursor
+
+    made = [
+        encode_cursor("0001-01-01T00:00:00+14:00", "x"),  # before year 1 in UTC
+        encode_cursor("2026-10-27T00:00:00", "x"),  # no UTC offset
+        encode_cursor(T0, 7),  # an id that is not text
+    ]
+    for cursor in ("nonsense", "WzEsMl0", "W10", *made):  # not base64 JSON; [1, 2]; []
         response = client.get("/runs", params={"cursor": cursor})
         assert response.status_code == 422, response.text
         assert "Link header" in response.text
