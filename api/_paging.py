@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -48,23 +48,38 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
         parts: list[Any] = []
         for value, kind in zip(plain, types, strict=True):
             if kind is datetime:
-                parts.append(datetime.fromisoformat(value))
+                # aware and within range, as this service writes them (else no UTC to compare)
+                when = datetime.fromisoformat(value)
+                if when.tzinfo is None:
+                    raise ValueError
+                parts.append(when.astimezone(UTC))
             elif isinstance(value, kind) and not isinstance(value, bool):
                 parts.append(value)
             else:
                 raise ValueError
         return tuple(parts)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise TwinError(
             f"cursor {cursor[:40]!r} is not one this list gave: take it from the Link header "
             "of the previous page, or leave it out for the first page"
         ) from None
 
 
-def link_next(request: Request, response: Response, param: str, cursor: str | None) -> None:
-    """Add the next page's ``Link`` and ``X-Next-Cursor`` headers (none on the last page)."""
+def link_next(
+    request: Request,
+    response: Response,
+    param: str,
+    cursor: str | None,
+    *,
+    drop: tuple[str, ...] = (),
+) -> None:
+    """Add the next page's ``Link`` and ``X-Next-Cursor`` headers (none on the last page);
+    the next page's URL is this one's with ``param`` set to ``cursor``, less the ``drop``
+    parameters (another paging scheme's, which the cursor replaces)."""
     if cursor is None:
         return
-    url = absolute(request, request.url.include_query_params(**{param: cursor}))
+    url = absolute(
+        request, request.url.remove_query_params(drop).include_query_params(**{param: cursor})
+    )
     response.headers["Link"] = f'<{url}>; rel="next"'
     response.headers["X-Next-Cursor"] = cursor

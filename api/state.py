@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -186,9 +187,15 @@ class AppState:
         except ValueError:
             return None
 
-    def run_records(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The twin's run records, newest first."""
-        return twin.runs.list_runs(self.engine, limit=limit)
+    def run_records(
+        self, limit: int = 50, *, before: tuple[datetime, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The twin's run records, newest first (after ``before``: a page's last start, id)."""
+        return twin.runs.list_runs(self.engine, limit=limit, before=before)
+
+    def recorded_runs(self, run_ids: list[str]) -> set[str]:
+        """Those of ``run_ids`` the twin has a record of."""
+        return twin.runs.recorded_ids(self.engine, run_ids)
 
     def run_record(self, run_id: str) -> dict[str, Any] | None:
         """The twin's record of a run, or None."""

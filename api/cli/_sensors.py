@@ -36,10 +36,11 @@ def ingest(
     city: Annotated[Path | None, _CITY] = None,
     database_url: Annotated[str | None, _DB] = None,
 ) -> None:
-    """Read, quality-control and store FILES (all or none); print counts by QC flag."""
+    """Read, quality-control and store FILES in parts of 500 readings, each a short write (a
+    file cut off half-way is completed by ingesting it again); print counts by QC flag."""
     from datetime import datetime
 
-    from twin.sensors import FLAGS, ingest_files, stations_from_city
+    from twin.sensors import FLAGS, INGEST_PART_ROWS, ingest_files, stations_from_city
 
     when = None
     if now is not None:
@@ -53,7 +54,13 @@ def ingest(
             from layers import load_city
 
             stations = stations_from_city(load_city(city))
-        reports = ingest_files(_common.engine(database_url), files, stations=stations, now=when)
+        reports = ingest_files(
+            _common.engine(database_url),
+            files,
+            stations=stations,
+            now=when,
+            part_rows=INGEST_PART_ROWS,
+        )
     for r in reports:
         name = Path(r.source).name
         if r.already_ingested:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from api import open311_format as fmt
 from api._links import base_url
+from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import StaffKey, StateDep
 from twin import reports
 
@@ -239,13 +240,19 @@ def list_requests(
     status: Annotated[str | None, Query(max_length=100, description="open, closed")] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="Cursor of the next page (Link header)")
+    ] = None,
     jurisdiction_id: str | None = None,
 ) -> Response:
     """Requests, newest first; by default those of the last 90 days.
 
-    The total number that match is in the ``X-Total-Count`` header.
+    The total number that match is in the ``X-Total-Count`` header. GeoReport v2 sets no
+    paging: ``page``/``page_size`` work as before, and the next page's URL is also in the
+    ``Link: rel="next"`` header (keyset paging: a ``cursor``, which replaces ``page``).
     """
-    items, total = reports.list_requests(
+    after = decode_cursor(cursor, (datetime, int)) if cursor else None
+    found = reports.list_requests(
         state.engine,
         service_request_ids=_split(service_request_id),
         service_codes=_split(service_code),
@@ -254,11 +261,14 @@ def list_requests(
         statuses=_split(status),
         page=page,
         page_size=page_size,
+        after=after,
     )
     response = fmt.render(
-        request.url.path, "service_requests", [fmt.request_document(r) for r in items]
+        request.url.path, "service_requests", [fmt.request_document(r) for r in found.items]
     )
-    response.headers["X-Total-Count"] = str(total)
+    response.headers["X-Total-Count"] = str(found.total)
+    next_cursor = encode_cursor(*found.next_after) if found.next_after else None
+    link_next(request, response, "cursor", next_cursor, drop=("page",))
     return response
 
 

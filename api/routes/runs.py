@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import OperatorKey, StateDep
 from api.errors import problem_responses
 from api.jobs import Job
@@ -273,14 +274,42 @@ def _public_summary(summary: Any) -> Any:
     return summary
 
 
-@router.get("/runs", response_model=list[RunStatus], summary="List runs")
-def list_runs(state: StateDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[RunStatus]:
-    """Runs submitted here and recorded by the twin, newest first."""
-    ids: list[str] = [j.job_id for j in state.jobs.jobs()]
-    for record in state.run_records(limit):
-        if record["id"] not in ids:
-            ids.append(record["id"])
-    return [_status(state, i) for i in ids[:limit]]
+@router.get(
+    "/runs",
+    response_model=list[RunStatus],
+    summary="List runs",
+    responses=problem_responses(422),
+)
+def list_runs(
+    request: Request,
+    response: Response,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Runs per page")] = 100,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="Cursor of the next page")
+    ] = None,
+) -> list[RunStatus]:
+    """Runs newest first, a page at a time: the next page is in the ``Link: rel="next"``
+    header (keyset paging on start time and id). The first page also leads with the runs
+    queued here that have not started yet."""
+    before = decode_cursor(cursor, (datetime, str)) if cursor else None
+    records = state.run_records(limit + 1, before=before)
+    ids: list[str] = []
+    if before is None:
+        # runs queued here (or cut off) before the twin recorded them: on no page of records
+        jobs = [j.job_id for j in state.jobs.jobs()]
+        recorded = state.recorded_runs(jobs)
+        ids = [i for i in jobs if i not in recorded]
+    ids += [r["id"] for r in records[:limit]]
+    if len(records) > limit:
+        last = records[limit - 1]
+        link_next(
+            request,
+            response,
+            "cursor",
+            encode_cursor(datetime.fromisoformat(last["started"]), last["id"]),
+        )
+    return [_status(state, i) for i in ids]
 
 
 @router.get(

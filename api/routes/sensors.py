@@ -19,9 +19,8 @@ __all__ = ["INGEST_PART_ROWS", "MAX_PAGE", "IngestResult", "ReadingPublic", "rou
 
 MAX_PAGE = 10_000
 """Most readings one page gives."""
-INGEST_PART_ROWS = 500
-"""Readings stored per transaction of an upload: the write lock is held for one part (tens of
-milliseconds), so that a rescue call's intake never waits behind a large upload."""
+INGEST_PART_ROWS = sensors.INGEST_PART_ROWS
+"""Readings stored per transaction of an upload (the twin's; see there)."""
 
 router = APIRouter(prefix="/sensors", tags=["sensors"])
 

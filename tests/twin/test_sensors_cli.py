@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,46 @@ def test_alerts_list_shows_and_filters_the_status(db: str):
     assert f"{actual.identifier} " not in drills.output
     bad = runner.invoke(app, ["alerts", "list", *at, "--status", "Real"])
     assert bad.exit_code == 2 and "Actual, Exercise" in bad.output
+
+
+def test_ingest_stores_in_parts_and_a_file_cut_off_is_completed_again(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import twin.sensors.store as store
+    from twin.sensors import INGEST_PART_ROWS, readings_frame
+
+    rows = 2 * INGEST_PART_ROWS + 200
+    start = datetime(2025, 10, 20, tzinfo=UTC)
+    feed = tmp_path / "long.csv"
+    feed.write_text(
+        "station_id,time,quantity,value,unit\n"
+        + "".join(
+            f"kim-long,{(start + timedelta(minutes=10 * i)).isoformat()},water_level,"
+            f"{2.0 + 0.01 * (i % 50):.2f},m\n"
+            for i in range(rows)
+        ),
+        encoding="utf-8",
+    )
+    args = ["sensors", "ingest", str(feed), "--database-url", db, "--now", "2025-11-01T00:00Z"]
+    parts: list[int] = []
+    keep = store._store_checked
+
+    def cut_on_the_second_part(session, batch_id, result):
+        parts.append(len(result.readings))
+        if len(parts) == 2:
+            raise RuntimeError("killed")
+        keep(session, batch_id, result)
+
+    monkeypatch.setattr(store, "_store_checked", cut_on_the_second_part)
+    cut = runner.invoke(app, args)
+    assert cut.exit_code != 0
+    monkeypatch.undo()
+    assert parts == [INGEST_PART_ROWS, INGEST_PART_ROWS]  # one short write per part
+    assert len(readings_frame(make_engine(db))) == INGEST_PART_ROWS  # the first part is kept
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert f"{rows} rows, {rows - INGEST_PART_ROWS} stored" in again.output
+    assert f"duplicate {INGEST_PART_ROWS}" in again.output
+    stored = readings_frame(make_engine(db))
+    assert len(stored) == rows and stored["time"].is_unique
+    assert "already ingested" in runner.invoke(app, args).output

@@ -2,6 +2,7 @@
 
 from twin.reports.service_requests import (
     LIGHT_SEARCH_RADIUS_M,
+    RequestPage,
     ServiceRequest,
     get_request,
     light_statuses,
@@ -15,6 +16,7 @@ from twin.reports.services import SERVICES, Service, ServiceAttribute, get_servi
 __all__ = [
     "LIGHT_SEARCH_RADIUS_M",
     "SERVICES",
+    "RequestPage",
     "Service",
     "ServiceAttribute",
     "ServiceRequest",

@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import pyproj
 from shapely.geometry import Point
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, func, select
+from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text, and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +34,7 @@ __all__ = [
     "MAX_DATE_RANGE_DAYS",
     "AttributeValue",
     "LightStatusRow",
+    "RequestPage",
     "ServiceRequest",
     "ServiceRequestRow",
     "get_request",
@@ -55,6 +56,12 @@ class ServiceRequestRow(Base):
     """One citizen request (table ``service_requests``)."""
 
     __tablename__ = "service_requests"
+    # newest first, page by page (keyset on requested_at, id), alone or under a filter
+    __table_args__ = (
+        Index("ix_service_requests_time_id", "requested_at", "id"),
+        Index("ix_service_requests_status_time_id", "status", "requested_at", "id"),
+        Index("ix_service_requests_code_time_id", "service_code", "requested_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     service_code: Mapped[str] = mapped_column(String(40), index=True)
@@ -121,6 +128,17 @@ class ServiceRequest:
     light_id: str | None = None
     ward_id: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+class RequestPage(NamedTuple):
+    """A page of :func:`list_requests`."""
+
+    items: list[ServiceRequest]
+    """The requests of the page, newest first."""
+    total: int
+    """How many requests match in all."""
+    next_after: tuple[datetime, int] | None
+    """``after`` for the next page; None on the last."""
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -435,8 +453,9 @@ def list_requests(
     statuses: Sequence[str] = (),
     page: int = 1,
     page_size: int = 50,
+    after: tuple[datetime, int] | None = None,
     now: datetime | None = None,
-) -> tuple[list[ServiceRequest], int]:
+) -> RequestPage:
     """Requests matching the GeoReport v2 filters, newest first.
 
     Parameters
@@ -452,13 +471,18 @@ def list_requests(
         ``requested_datetime`` range, at most 90 days; with neither, the last 90 days.
     page, page_size
         1-based page of at most ``page_size`` (1–1000) requests.
+    after
+        ``(requested_datetime, id)`` of the last request of the previous page: this page
+        starts after it (keyset paging, read from an index whatever the depth; the
+        ``next_after`` of that page). With ``after``, ``page`` must be 1.
     now
         "Now" for the default range.
 
     Returns
     -------
-    (list of ServiceRequest, int)
-        The page and the number of requests that match in all.
+    RequestPage
+        The page, the number of requests that match in all, and the key to give as
+        ``after`` for the next page (None on the last).
 
     Raises
     ------
@@ -479,6 +503,8 @@ def list_requests(
         problems.append(f"page={page} must be 1 or more")
     if not 1 <= page_size <= 1000:
         problems.append(f"page_size={page_size} must be between 1 and 1000")
+    if after is not None and page != 1:
+        problems.append("give page or a cursor, not both: the cursor names its own page")
     start = _query_time(start, "start_date", problems)
     end = _query_time(end, "end_date", problems)
     if start is None and end is None:
@@ -510,12 +536,25 @@ def list_requests(
             query = query.where(ServiceRequestRow.requested_at <= end)
     with session_scope(engine) as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        if after is not None:
+            when, last_id = _utc(after[0]) or after[0], after[1]
+            query = query.where(
+                or_(
+                    ServiceRequestRow.requested_at < when,
+                    and_(ServiceRequestRow.requested_at == when, ServiceRequestRow.id < last_id),
+                )
+            )
         rows = session.scalars(
             query.order_by(ServiceRequestRow.requested_at.desc(), ServiceRequestRow.id.desc())
             .offset((page - 1) * page_size)
-            .limit(page_size)
+            .limit(page_size + 1)
         ).all()
-        return [_public(r) for r in rows], int(total)
+        items = [_public(r) for r in rows[:page_size]]
+        next_after = None
+        if len(rows) > page_size:
+            last = rows[page_size - 1]
+            next_after = (_utc(last.requested_at) or last.requested_at, last.id)
+        return RequestPage(items, int(total), next_after)
 
 
 def update_request(

@@ -29,6 +29,7 @@ from twin.runs.record import (
     get_run,
     latest_finished,
     list_runs,
+    recorded_ids,
 )
 from twin.runs.stages import Progress, RunContext, RunPlan, RunResult, execute, open_run, simulate
 from twin.runs.warnings import issue_run_alerts, publish_run_alerts
@@ -51,6 +52,7 @@ __all__ = [
     "open_run",
     "publish_run_alerts",
     "read_summary",
+    "recorded_ids",
     "result_path",
     "simulate",
     "write_outputs",

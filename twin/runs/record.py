@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, String, Text, select
+from sqlalchemy import Engine, Index, String, Text, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from twin._errors import NotFoundError
@@ -26,6 +26,7 @@ __all__ = [
     "get_run",
     "latest_finished",
     "list_runs",
+    "recorded_ids",
     "start_run",
 ]
 
@@ -34,6 +35,8 @@ class RunRecord(Base):
     """One run of a scenario or a nowcast (the ``runs`` table)."""
 
     __tablename__ = "runs"
+    # the runs newest first, page by page (keyset on started, id)
+    __table_args__ = (Index("ix_runs_started_id", "started", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     scenario: Mapped[str] = mapped_column(String(200), index=True)
@@ -105,11 +108,39 @@ def get_run(engine: Engine, run_id: str) -> dict[str, Any]:
         return rec.as_dict()
 
 
-def list_runs(engine: Engine, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+def list_runs(
+    engine: Engine, *, limit: int = 50, before: tuple[datetime, str] | None = None
+) -> list[dict[str, Any]]:
+    """The runs newest first (by start, then id), at most ``limit`` of them.
+
+    Parameters
+    ----------
+    limit
+        How many runs at most.
+    before
+        ``(started, id)`` of the last run of the previous page: this page starts after it
+        (keyset paging: read from the index, whatever the page's depth). None: the newest.
+    """
+    query = select(RunRecord)
+    if before is not None:
+        started, run_id = before
+        query = query.where(
+            or_(
+                RunRecord.started < started,
+                and_(RunRecord.started == started, RunRecord.id < run_id),
+            )
+        )
     with session_scope(engine) as s:
-        rows = s.scalars(select(RunRecord).order_by(RunRecord.started.desc()).limit(limit))
+        rows = s.scalars(query.order_by(RunRecord.started.desc(), RunRecord.id.desc()).limit(limit))
         return [r.as_dict() for r in rows]
+
+
+def recorded_ids(engine: Engine, run_ids: list[str]) -> set[str]:
+    """Those of ``run_ids`` that have a record (one query, whatever their number)."""
+    if not run_ids:
+        return set()
+    with session_scope(engine) as s:
+        return set(s.scalars(select(RunRecord.id).where(RunRecord.id.in_(run_ids))))
 
 
 def finished_runs(

@@ -36,6 +36,7 @@ from twin.sensors.quantities import (
     stations_from_city,
 )
 from twin.sensors.store import (
+    INGEST_PART_ROWS,
     IngestReport,
     SensorReading,
     SensorReadingPage,
@@ -53,6 +54,7 @@ from twin.sensors.store import (
 __all__ = [
     "FLAGS",
     "HUE_STATIONS",
+    "INGEST_PART_ROWS",
     "QUANTITY_UNITS",
     "REQUIRED_FIELDS",
     "STATION_KINDS",

@@ -45,6 +45,7 @@ from twin.sensors.qc import QCResult, StoredPoint, check_readings
 from twin.sensors.quantities import HUE_STATIONS, QUANTITY_UNITS, QCConfig, check_stations
 
 __all__ = [
+    "INGEST_PART_ROWS",
     "IngestReport",
     "SensorBatch",
     "SensorNoteRow",
@@ -61,6 +62,11 @@ __all__ = [
     "series",
     "station_summary",
 ]
+
+INGEST_PART_ROWS = 500
+"""Readings stored per transaction of a large ingest (an upload, ``twin sensors ingest``): the
+write lock is held for one part (tens of milliseconds), so that a rescue call's intake never
+waits behind a large file."""
 
 # Pause between the parts of a large ingest, for a writer waiting on the lock to take it
 _YIELD_S = 0.002
@@ -459,12 +465,14 @@ def ingest_files(
     stations: Mapping[str, str] | None = None,
     now: datetime | None = None,
     config: QCConfig | None = None,
+    part_rows: int | None = None,
+    write_lock: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> list[IngestReport]:
-    """Read, quality-control and store sensor files: all of them or none.
+    """Read, quality-control and store sensor files.
 
     Every file is parsed first; a malformed one raises before anything is written. The
-    files are then stored in one transaction, in the order given (each file's QC sees the
-    readings of the files before it).
+    files are then stored in the order given (each file's QC sees the readings of the files
+    before it): in one transaction (all or none), or with ``part_rows`` file by file in parts.
 
     Parameters
     ----------
@@ -480,6 +488,13 @@ def ingest_files(
         The time of the ingest for the ``future`` rule (default: the clock).
     config
         QC thresholds.
+    part_rows
+        None (the default): every file in one transaction, all or nothing. A number (e.g.
+        :data:`INGEST_PART_ROWS`): parts of that many readings, each in its own short
+        transaction under ``write_lock``; a file cut off half-way keeps the parts stored and
+        is completed by ingesting it again (its stored readings are duplicates then).
+    write_lock
+        Held around each transaction (default: none).
 
     Returns
     -------
@@ -495,10 +510,26 @@ def ingest_files(
     check_stations(stations)
     now = as_utc(now) if now is not None else datetime.now(UTC)
     parsed = [(str(p), *read_feed(p)) for p in paths]
+    config = config or QCConfig()
+    if part_rows is not None:
+        return [
+            ingest_readings(
+                engine,
+                raw,
+                source=source,
+                content=content,
+                stations=stations,
+                now=now,
+                config=config,
+                part_rows=part_rows,
+                write_lock=write_lock,
+            )
+            for source, raw, content in parsed
+        ]
     try:
-        with session_scope(engine) as session:
+        with write_lock(), session_scope(engine) as session:
             return [
-                _ingest_one(session, raw, content, source, stations, now, config or QCConfig())
+                _ingest_one(session, raw, content, source, stations, now, config)
                 for source, raw, content in parsed
             ]
     except IntegrityError as exc:
