@@ -28,6 +28,7 @@ from starlette.responses import Response
 from twin.reports import Service, ServiceRequest
 
 __all__ = [
+    "DEFAULT_CONTACT",
     "JSON_MEDIA_TYPE",
     "LOCAL_TZ",
     "XML_MEDIA_TYPE",
@@ -191,11 +192,17 @@ def post_result(req: ServiceRequest, account_id: str | None) -> dict[str, Any]:
     }
 
 
-def discovery_document(base_url: str, changeset: datetime) -> dict[str, Any]:
+#: The discovery ``contact`` of a city whose ``city.toml`` ``[open311]`` gives none (the demo's).
+DEFAULT_CONTACT = "Huế city hotline 1900 1075"
+
+
+def discovery_document(
+    base_url: str, changeset: datetime, contact: str = DEFAULT_CONTACT
+) -> dict[str, Any]:
     """The service discovery document (one production GeoReport v2 endpoint)."""
     return {
         "changeset": _w3c(changeset),
-        "contact": "Huế city hotline 1900 1075",
+        "contact": contact,
         "key_service": "Citizens need no key. Staff keys: `twin keys create --role ROLE`.",
         "endpoints": [
             {

@@ -39,7 +39,7 @@ from layers.validate import check_layer
 __all__ = ["DEMO_VERSION", "build_demo_city", "demo_city_path", "ensure_demo_city"]
 
 #: Bumped whenever the builder changes what it writes; an older demo city is rebuilt.
-DEMO_VERSION = 6
+DEMO_VERSION = 8
 
 _DISCHARGE_COEFF = 2.0  # m^0.5/s, free ogee spillway crest in Q = C L H^1.5 (USBR: 1.9-2.2)
 _HOUSEHOLDS = 400
@@ -266,6 +266,10 @@ def _meta() -> dict[str, Any]:
             "phuong": {"vi": "Phường", "en": "Ward"},
             "xa": {"vi": "Xã", "en": "Commune"},
         },
+        # the Thuận An gauge's level drives the sea and lagoon edges of a nowcast
+        "nowcast": {"lagoon_gauge": "thuan-an", "sea_edges": ["north", "east"]},
+        # the sensor stations in no layer: the lagoon level at the Thuận An mouth
+        "stations": [{"id": "thuan-an", "kind": "river", "name": "Thuận An (lagoon level)"}],
         "geometry_note": (
             "The geometry is synthetic, built from published facts by data/make_hue.py: the "
             "terrain, river courses, ward shapes, roads, street lights, rescue stations, "

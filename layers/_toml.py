@@ -1,6 +1,7 @@
 """A small TOML writer for ``city.toml`` (read with the standard library's ``tomllib``).
 
-It writes what a city's metadata holds: strings, numbers, booleans, lists of those, and
+It writes what a city's metadata holds: strings, numbers, booleans, lists of those (a table
+in a list is written inline: ``stations = [{ id = "thuan-an", kind = "river" }]``), and
 nested tables. Keys are sorted inside each table so that the file is the same bytes on
 every run.
 """
@@ -38,6 +39,8 @@ def _value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(value[k])}" for k in sorted(value)) + " }"
     raise TypeError(f"cannot write {type(value).__name__} to TOML: {value!r}")
 
 

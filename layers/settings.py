@@ -20,9 +20,18 @@ without any gets neutral values (UTC, English). Huế's values are in the demo c
     fi = "Kaupunginosa"
     en = "District"
 
-    [nowcast]                             # free-form tables, read by their own consumers
-    [open311]
-    [[stations]]
+    [nowcast]                             # read by twin.nowcast
+    lagoon_gauge = "kauppatori"           # the station whose level is held on the sea edges
+    sea_edges = ["south"]                 # edges facing the sea (none: every edge is free)
+
+    [open311]                             # read by twin.reports and the Open311 API
+    contact = "Helsinki city hotline 09 310 01"
+    agencies = { street_light = "Helen Oy" }          # by service code
+    notices = { flooded_street = "For danger to life call 112." }
+
+    [[stations]]                          # sensor stations in no layer (twin.sensors)
+    id = "kauppatori"
+    kind = "river"                        # dam, river or rain
 """
 
 from __future__ import annotations

@@ -10,9 +10,12 @@ What drives a nowcast
 - dams: each dam's measured outflow (:func:`twin._sensor_forcing.dam_release_from_sensors`),
   held at its last good value after the last reading (persistence); a dam without readings
   releases nothing and is named in the summary's ``forcing_notes``;
-- lagoon or sea: the level of the lagoon gauge (default ``thuan-an``) on the edges of the
-  domain that face them (default north and east), held after the last reading; raised to the
-  lowest bed along an edge where it lies below it; without a reading those edges are free;
+- lagoon or sea: the level of the lagoon gauge on the edges of the domain that face them,
+  both from the city's ``city.toml`` (``[nowcast]`` ``lagoon_gauge = "thuan-an"``,
+  ``sea_edges = ["north", "east"]``: the demo city's values) unless given as arguments; held
+  after the last reading; raised to the lowest bed along an edge where it lies below it;
+  without a reading those edges are free; a city without a lagoon gauge gets free edges (all
+  four unless ``sea_edges`` names them) and a note;
 - initial water: the latest saved model state at or before ``at`` (a hot start: its depths
   and its fluxes, so the water keeps moving as it was; no older than ``max_state_age_h``);
   else, a cold start with the lagoon level filling the cells below it.
@@ -201,8 +204,8 @@ def nowcast_forcing(
     end: pd.Timestamp,
     resolution_m: float,
     forecast_rain_mm_h: float | xr.DataArray | None = None,
-    lagoon_gauge: str = "thuan-an",
-    lagoon_edges: tuple[str, ...] = ("north", "east"),
+    lagoon_gauge: str | None = None,
+    lagoon_edges: tuple[str, ...] | None = None,
     initial_depth: xr.DataArray | None = None,
     notes: list[str] | None = None,
     solver: dict[str, float] | None = None,
@@ -238,6 +241,14 @@ def nowcast_forcing(
         forcing.inflows.append(PointInflow(f"dam {dam_id}", x, y, release))
     from twin.sensors import latest_good, series
 
+    lagoon_gauge, lagoon_edges = _lagoon_setting(city, lagoon_gauge, lagoon_edges)
+    if lagoon_gauge is None:
+        notes.append(
+            "no lagoon gauge (city.toml [nowcast] lagoon_gauge); the "
+            f"{', '.join(lagoon_edges)} edge(s) let water out freely"
+        )
+        forcing.boundaries += [(edge, "free", None) for edge in lagoon_edges]
+        return _initial(forcing, elevation, initial_depth, initial_state, None, lagoon_edges)
     level = series(engine, lagoon_gauge, "water_level", origin.to_pydatetime(), at.to_pydatetime())
     before = latest_good(engine, lagoon_gauge, "water_level", at=origin.to_pydatetime())
     if before is not None:
@@ -276,6 +287,17 @@ def nowcast_forcing(
                     attrs={"units": "m"},
                 )
                 forcing.fixed_level = (sea, held)
+    return _initial(forcing, elevation, initial_depth, initial_state, lagoon_now, lagoon_edges)
+
+
+def _initial(
+    forcing: Forcing,
+    elevation: xr.DataArray,
+    initial_depth: xr.DataArray | None,
+    initial_state: Any,
+    lagoon_now: float | None,
+    lagoon_edges: tuple[str, ...],
+) -> Forcing:
     forcing.initial_state = initial_state  # a hydro.FloodModel: depths and fluxes
     if initial_depth is not None:
         forcing.initial_depth = initial_depth.astype(elevation.dtype)
@@ -286,6 +308,47 @@ def nowcast_forcing(
         depth.attrs = {"units": "m"}
         forcing.initial_depth = depth.astype(elevation.dtype)
     return forcing
+
+
+_EDGES = ("north", "south", "east", "west")
+
+
+def _lagoon_setting(
+    city: Any, gauge: str | None, edges: tuple[str, ...] | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The lagoon gauge and sea edges: the arguments, else ``city.toml`` ``[nowcast]``.
+
+    Without edges from either, all four edges (a city without a gauge lets water out freely).
+    """
+    from layers.settings import read_settings
+
+    table = read_settings(getattr(city, "meta", {}) or {})[0].nowcast
+    problems = []
+    if gauge is None:
+        found = table.get("lagoon_gauge")
+        if found is not None and not (isinstance(found, str) and found):
+            problems.append(f"lagoon_gauge {found!r} is not a gauge id")
+        else:
+            gauge = found
+    if edges is None:
+        found = table.get("sea_edges")
+        if found is None:
+            edges = _EDGES
+        elif isinstance(found, list) and found and all(isinstance(e, str) for e in found):
+            edges = tuple(found)
+        else:
+            problems.append(f"sea_edges {found!r} is not a list of edge names")
+            edges = ()
+    bad = [e for e in edges if e not in _EDGES]
+    if bad:
+        problems.append(f"sea edges {bad} are not north, south, east or west")
+    if problems:
+        raise TwinError(
+            "city.toml [nowcast]: "
+            + "; ".join(problems)
+            + '; fix: lagoon_gauge = "<gauge id>", sea_edges = ["north", "east"]'
+        )
+    return gauge, edges
 
 
 def _edge_bed(elevation: xr.DataArray, edge: str) -> float:
@@ -315,8 +378,8 @@ def run_nowcast(
     state_dir: str | Path,
     max_state_age_h: float = 24.0,
     keep_states_h: float | None = 48.0,
-    lagoon_gauge: str = "thuan-an",
-    lagoon_edges: tuple[str, ...] = ("north", "east"),
+    lagoon_gauge: str | None = None,
+    lagoon_edges: tuple[str, ...] | None = None,
     solver: dict[str, float] | None = None,
     progress: Progress | None = None,
     signer: CapSigner | None = None,
@@ -351,8 +414,9 @@ def run_nowcast(
         After the run, saved states older than this many hours before ``at`` are deleted
         (None keeps them all).
     lagoon_gauge, lagoon_edges
-        The gauge whose level is imposed on which edges of the domain (the demo city: the sea
-        and the Tam Giang lagoon lie on the north and east edges).
+        The gauge whose level is imposed on which edges of the domain; default: the city's
+        ``city.toml`` ``[nowcast]`` ``lagoon_gauge`` and ``sea_edges`` (the demo city: the
+        ``thuan-an`` gauge, the sea and the Tam Giang lagoon on the north and east edges).
     solver
         Options of :class:`hydro.FloodModel` (``theta``, ``alpha``, ``max_dt``); default
         :data:`NOWCAST_SOLVER`.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,7 @@ from api import open311_format as fmt
 from api._links import base_url
 from api._paging import decode_cursor, encode_cursor, link_next
 from api.deps import StaffKey, StateDep
-from twin import reports
+from twin import TwinError, reports
 
 __all__ = ["RequestUpdate", "parse_attributes", "router"]
 
@@ -105,10 +106,31 @@ def _split(value: str | None) -> list[str]:
     responses={**_OK_DOC, **_error_doc(400)},
     response_class=Response,
 )
-def discovery(format: Format, request: Request) -> Response:
-    """The discovery document: where the GeoReport v2 endpoint is and which formats it speaks."""
+def discovery(format: Format, request: Request, state: StateDep) -> Response:
+    """The discovery document: where the GeoReport v2 endpoint is and which formats it speaks.
+
+    Its ``contact`` is the city's ``city.toml`` ``[open311]`` ``contact`` (default
+    :data:`api.open311_format.DEFAULT_CONTACT`).
+    """
     base = base_url(request) + "/open311/v2"
-    return fmt.render(request.url.path, "discovery", fmt.discovery_document(base, _CHANGESET))
+    contact = state.city().settings.open311.get("contact", fmt.DEFAULT_CONTACT)
+    if not isinstance(contact, str) or not contact:
+        raise TwinError(
+            f"city.toml [open311] contact {contact!r} is not text; fix: "
+            'contact = "City hotline 1900 1075"'
+        )
+    document = fmt.discovery_document(base, _CHANGESET, contact)
+    return fmt.render(request.url.path, "discovery", document)
+
+
+def _as_city(req: reports.ServiceRequest, city: Any) -> reports.ServiceRequest:
+    """The request with the agency and notice the city's ``[open311]`` gives its service."""
+    service = reports.city_service(reports.get_service(req.service_code), city.settings.open311)
+    return replace(
+        req,
+        agency_responsible=service.agency_responsible,
+        service_notice=service.service_notice,
+    )
 
 
 @router.get(
@@ -216,7 +238,9 @@ async def create_request(
             )
 
     created = await run_in_threadpool(submit)
-    return fmt.render(path, "service_requests", [fmt.post_result(created, account_id)], status=201)
+    return fmt.render(
+        path, "service_requests", [fmt.post_result(_as_city(created, city), account_id)], status=201
+    )
 
 
 @router.get(
@@ -264,7 +288,9 @@ def list_requests(
         after=after,
     )
     response = fmt.render(
-        request.url.path, "service_requests", [fmt.request_document(r) for r in found.items]
+        request.url.path,
+        "service_requests",
+        [fmt.request_document(_as_city(r, state.city())) for r in found.items],
     )
     response.headers["X-Total-Count"] = str(found.total)
     next_cursor = encode_cursor(*found.next_after) if found.next_after else None
@@ -287,7 +313,9 @@ def get_request(
 ) -> Response:
     """One request (as a list of one, as GeoReport v2 writes it)."""
     found = reports.get_request(state.engine, service_request_id)
-    return fmt.render(request.url.path, "service_requests", [fmt.request_document(found)])
+    return fmt.render(
+        request.url.path, "service_requests", [fmt.request_document(_as_city(found, state.city()))]
+    )
 
 
 class RequestUpdate(BaseModel):
@@ -323,4 +351,8 @@ def update_request(
         updated = reports.update_request(
             state.engine, service_request_id, status=body.status, status_notes=body.status_notes
         )
-    return fmt.render(request.url.path, "service_requests", [fmt.request_document(updated)])
+    return fmt.render(
+        request.url.path,
+        "service_requests",
+        [fmt.request_document(_as_city(updated, state.city()))],
+    )

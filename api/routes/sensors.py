@@ -64,7 +64,7 @@ class ReadingPublic(BaseModel):
 
 
 def _stations(state: Any) -> dict[str, str]:
-    return {**sensors.HUE_STATIONS, **sensors.stations_from_city(state.city())}
+    return sensors.stations_from_city(state.city())
 
 
 @router.post(

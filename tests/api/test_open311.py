@@ -13,6 +13,9 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from pyproj import Transformer
 
+from twin import TwinError
+from twin.reports import city_service, get_service
+
 X0, Y0, CELL, N = 776000.0, 1822200.0, 20.0, 60
 _TO_LONLAT = Transformer.from_crs(32648, 4326, always_xy=True)
 
@@ -383,3 +386,42 @@ def test_bad_attribute_answers_are_400(
     errors = response.json()
     assert all(e["code"] == 400 for e in errors)
     assert any(needle in e["description"] for e in errors), errors
+
+
+def test_agencies_notices_and_contact_come_from_the_city(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the test city's city.toml has no [open311]: the catalogue's (Huế's) values
+    assert client.get("/open311/v2/discovery.json").json()["contact"] == (
+        "Huế city hotline 1900 1075"
+    )
+    lon, lat = light_point(4)
+    form = {
+        "service_code": "street_light",
+        "lat": f"{lat:.7f}",
+        "long": f"{lon:.7f}",
+        "attribute[problem]": "out",
+    }
+    created = post(client, form).json()[0]
+    got = client.get(f"/open311/v2/requests/{created['service_request_id']}.json").json()[0]
+    assert got["agency_responsible"] == "Công ty Chiếu sáng công cộng Huế"
+    # a city whose city.toml [open311] differs gets its own
+    city = client.app.state.twin.city()  # type: ignore[attr-defined]
+    open311 = {
+        "contact": "Helsinki city hotline 09 310 01",
+        "agencies": {"street_light": "Helen Oy"},
+        "notices": {"street_light": "Lights are fixed within a week."},
+    }
+    monkeypatch.setitem(city.meta, "open311", open311)
+    assert client.get("/open311/v2/discovery.json").json()["contact"] == open311["contact"]
+    got = client.get(f"/open311/v2/requests/{created['service_request_id']}.json").json()[0]
+    assert got["agency_responsible"] == "Helen Oy"
+    assert got["service_notice"] == "Lights are fixed within a week."
+    form["attribute[problem]"] = "flicker"
+    again = post(client, form).json()[0]
+    assert again["service_notice"] == "Lights are fixed within a week."
+    # services it does not name keep the catalogue's
+    flooded = get_service("flooded_street")
+    assert city_service(flooded, open311) == flooded
+    with pytest.raises(TwinError, match=r"agencies must map .*notices must map"):
+        city_service(flooded, {"agencies": ["x"], "notices": {"x": 1}})

@@ -208,3 +208,16 @@ def test_osm_roads_file_in_a_city_package(city_copy: Path, fresh_city: City) -> 
     assert sorted(city.roads["road_id"]) == ["osm7-1", "osm7-2", "osm8"]
     assert city.roads["ward_id"].tolist() == ["W01", "W02", "W02"]  # filled from the wards
     assert city.roads.loc[city.roads["road_id"] == "osm8", "name"].item() == "(unnamed residential)"
+
+
+def test_toml_writes_a_list_of_tables_inline_and_reads_it_back() -> None:
+    import tomllib
+
+    meta = {
+        "name": "Huế",
+        "stations": [{"id": "thuan-an", "kind": "river", "note": 'say "hi"'}, {"id": "x"}],
+        "nowcast": {"sea_edges": ["north", "east"]},
+    }
+    text = dumps_toml(meta)
+    assert 'stations = [{ id = "thuan-an", kind = "river", note = "say \\"hi\\"" }' in text
+    assert tomllib.loads(text) == meta

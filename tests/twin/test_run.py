@@ -312,10 +312,14 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
     states = tmp_path / "states"
     at = pd.Timestamp("2025-10-27T06:30:00+07:00")
 
+    # the lagoon gauge and the sea edge come from the city's city.toml [nowcast]
+    nowcast_meta = {"nowcast": {"lagoon_gauge": "thuan-an", "sea_edges": ["south"]}}
+    valley = SimpleNamespace(**vars(city), meta=nowcast_meta)
+
     def nowcast(minutes_later: int, hours: float, name: str, **kw: Any) -> Any:
         return run_nowcast(
-            at + pd.Timedelta(minutes=minutes_later), hours, tmp_path / name, city=city,
-            resolution_m=20, engine=engine, state_dir=states, lagoon_edges=("south",), **kw,
+            at + pd.Timedelta(minutes=minutes_later), hours, tmp_path / name, city=valley,
+            resolution_m=20, engine=engine, state_dir=states, **kw,
         )  # fmt: skip
 
     run = nowcast(0, 0.5, "now1", forecast_rain_mm_h=20.0, output_every="10min")
@@ -346,6 +350,61 @@ def test_nowcast_from_sensors_then_warm_start(tmp_path: Path, city: SimpleNamesp
     assert later.summary["rain_mean_total_mm"] == pytest.approx(14.0, rel=0.01)
     assert later.result["time"].values[0] == 0.0
     assert float(later.result["time"].values[-1]) == 3600.0
+
+
+LAGOON = """station_id,time,quantity,value,unit,interval_min
+thuan-an,2025-10-27T06:00:00+07:00,water_level,1.5,m,
+"""
+
+
+def test_nowcast_lagoon_gauge_and_sea_edges_come_from_the_city(
+    tmp_path: Path, city: SimpleNamespace
+) -> None:
+    from twin.nowcast import nowcast_forcing
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'twin.db'}")
+    ingest_readings(engine, parse_feed(LAGOON, "csv"), source="test")
+    at = pd.Timestamp("2025-10-27T06:30:00+07:00")
+
+    def boundaries(meta: dict[str, Any] | None, **kw: Any) -> tuple[list, list[str]]:
+        notes: list[str] = []
+        the_city = SimpleNamespace(**vars(city), meta=meta) if meta is not None else city
+        forcing = nowcast_forcing(
+            the_city, engine, origin=at, at=at, end=at + pd.Timedelta(hours=1),
+            resolution_m=20, notes=notes, sea_below_m=None, **kw,
+        )  # fmt: skip
+        return [(edge, kind) for edge, kind, _ in forcing.boundaries], notes
+
+    # the city's gauge on the city's edges: the level held there
+    here = {"nowcast": {"lagoon_gauge": "thuan-an", "sea_edges": ["south", "west"]}}
+    found, _ = boundaries(here)
+    assert found == [("south", "level"), ("west", "level")]
+    # arguments win over city.toml
+    found, _ = boundaries(here, lagoon_edges=("east",))
+    assert found == [("east", "level")]
+    found, notes = boundaries(here, lagoon_gauge="kim-long")
+    assert found == [("south", "free"), ("west", "free")]
+    assert any("kim-long" in n for n in notes)
+    # a city without them: no Huế gauge, every edge free, and a note saying why
+    found, notes = boundaries(None)
+    assert found == [(e, "free") for e in ("north", "south", "east", "west")]
+    assert any("no lagoon gauge" in n for n in notes)
+    assert not any("thuan-an" in n for n in notes)
+    found, _ = boundaries({"nowcast": {"sea_edges": ["north"]}})
+    assert found == [("north", "free")]
+    # bad values: one error naming every problem
+    with pytest.raises(TwinError, match=r"lagoon_gauge 5 .*sea edges \['up'\]"):
+        boundaries({"nowcast": {"lagoon_gauge": 5, "sea_edges": ["up"]}})
+    with pytest.raises(TwinError, match="sea_edges 'north' is not a list"):
+        boundaries({"nowcast": {"sea_edges": "north"}})
+
+
+def test_demo_city_keeps_the_thuan_an_gauge_on_the_north_and_east() -> None:
+    from layers._demo_city import _meta
+    from layers.settings import read_settings
+
+    nowcast = read_settings(_meta())[0].nowcast
+    assert nowcast == {"lagoon_gauge": "thuan-an", "sea_edges": ["north", "east"]}
 
 
 def test_nowcast_bad_input(tmp_path: Path, city: SimpleNamespace) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from twin import NotFoundError
+from twin import NotFoundError, TwinError
 from twin.db import make_engine
 from twin.sensors import (
     FLAGS,
@@ -477,8 +478,6 @@ def test_station_summary(engine, tmp_path: Path):
 
 
 def test_unknown_station_kind_is_rejected(engine):
-    from twin import TwinError
-
     with pytest.raises(TwinError, match="kind"):
         ingest_readings(engine, [], source="x", stations={"a": "lake"})
 
@@ -494,6 +493,43 @@ def test_stations_from_city_like_object():
         "rain-hue": "rain",
     }
     assert HUE_STATIONS["kim-long"] == "river"
+
+
+def test_stations_from_city_toml_add_to_the_layers():
+    city = SimpleNamespace(
+        dams=pd.DataFrame({"dam_id": ["ta-trach"]}),
+        gauges=pd.DataFrame({"gauge_id": ["kumpula"], "kind": ["rain"]}),
+        meta={"stations": [{"id": "kauppatori", "kind": "river"}]},
+    )
+    assert stations_from_city(city) == {
+        "ta-trach": "dam",
+        "kumpula": "rain",
+        "kauppatori": "river",
+    }
+    city.meta = {"stations": [{"id": "a", "kind": "lake"}, {"kind": "rain"}]}
+    with pytest.raises(TwinError, match=r"\[\[stations\]\]") as err:
+        stations_from_city(city)
+    assert err.value.problems == [
+        "block 1: id 'a', kind 'lake'",
+        "block 2: id None, kind 'rain'",
+    ]
+
+
+def test_demo_city_declares_exactly_the_hue_stations():
+    from layers._demo_city import _meta
+    from layers._demo_facts import DAMS, GAUGES, RAIN_GAUGES
+
+    demo = SimpleNamespace(
+        dams=pd.DataFrame({"dam_id": [d["dam_id"] for d in DAMS]}),
+        gauges=pd.DataFrame(
+            {
+                "gauge_id": [g[0] for g in GAUGES] + [g[0] for g in RAIN_GAUGES],
+                "kind": ["river"] * len(GAUGES) + ["rain"] * len(RAIN_GAUGES),
+            }
+        ),
+        meta=_meta(),
+    )
+    assert stations_from_city(demo) == HUE_STATIONS
 
 
 # --- the shipped sample feeds ---------------------------------------------------------------

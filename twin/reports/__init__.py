@@ -11,7 +11,7 @@ from twin.reports.service_requests import (
     submit_request,
     update_request,
 )
-from twin.reports.services import SERVICES, Service, ServiceAttribute, get_service
+from twin.reports.services import SERVICES, Service, ServiceAttribute, city_service, get_service
 
 __all__ = [
     "LIGHT_SEARCH_RADIUS_M",
@@ -20,6 +20,7 @@ __all__ = [
     "Service",
     "ServiceAttribute",
     "ServiceRequest",
+    "city_service",
     "get_request",
     "get_service",
     "light_statuses",

@@ -14,11 +14,13 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from twin._errors import NotFoundError
+from twin._errors import NotFoundError, TwinError
 
-__all__ = ["SERVICES", "Service", "ServiceAttribute", "get_service"]
+__all__ = ["SERVICES", "Service", "ServiceAttribute", "city_service", "get_service"]
 
 
 @dataclass(frozen=True)
@@ -202,3 +204,43 @@ def get_service(service_code: str) -> Service:
             return service
     codes = ", ".join(s.service_code for s in SERVICES)
     raise NotFoundError(f"no service with code {service_code!r}: use one of {codes}")
+
+
+def city_service(service: Service, open311: Mapping[str, Any]) -> Service:
+    """The service as a city's ``city.toml`` ``[open311]`` table tailors it.
+
+    ``agencies`` and ``notices`` map service codes to the agency responsible and the
+    notice; a service the table does not name keeps its catalogue values (the demo city's,
+    Huế's agencies and its hotline 1900 1075).
+
+    .. code-block:: toml
+
+        [open311]
+        contact = "Helsinki city hotline 09 310 01"
+        agencies = { street_light = "Helen Oy" }
+        notices = { flooded_street = "For danger to life call 112." }
+
+    Raises
+    ------
+    twin.TwinError
+        ``agencies`` or ``notices`` is not a table of text (both are reported).
+    """
+    problems = []
+    tailored = {"agency_responsible": service.agency_responsible, "notice": service.service_notice}
+    for key, name in (("agencies", "agency_responsible"), ("notices", "notice")):
+        table = open311.get(key, {})
+        if not (isinstance(table, dict) and all(isinstance(v, str) for v in table.values())):
+            problems.append(f"{key} must map service codes to text, got {table!r}")
+        elif service.service_code in table:
+            tailored[name] = table[service.service_code]
+    if problems:
+        raise TwinError(
+            "city.toml [open311]: "
+            + "; ".join(problems)
+            + '; fix: agencies = { street_light = "Lighting company" }'
+        )
+    return replace(
+        service,
+        agency_responsible=tailored["agency_responsible"],
+        service_notice=tailored["notice"],
+    )

@@ -79,12 +79,15 @@ HUE_STATIONS: dict[str, str] = {
     "rain-thuan-an": "rain",
     "rain-tu-ha": "rain",
 }
-"""Station id -> kind for the Huế demo (the one place these ids are spelled).
+"""Station id -> kind of the Huế demo city: the default of :func:`~twin.sensors.ingest_readings`
+and :func:`~twin.sensors.ingest_files` when no city's stations are given.
 
 ``kim-long`` (Hương river) and ``phu-oc`` (Bồ river) are the gauges with alarm levels in
 FACTS.md; the dam ids are the ``dam_id`` values of the demo city's dams layer and the rain
 gauges its ``gauge_id`` values (kind ``rain``); ``thuan-an`` is the lagoon level at the Thuận
-An mouth (the model's boundary), which the demo city's gauges layer does not hold yet.
+An mouth (the model's boundary), which the demo city's gauges layer does not hold: its
+``city.toml`` declares it as a ``[[stations]]`` block. Other cities' stations come from
+:func:`stations_from_city`, never from here.
 """
 
 
@@ -211,22 +214,48 @@ class QCConfig(BaseModel):
 
 
 def stations_from_city(city: City) -> dict[str, str]:
-    """Station id -> kind from a :class:`layers.City` (its dams and gauges layers).
+    """Station id -> kind from a :class:`layers.City`: its layers and ``city.toml``.
+
+    The dams and gauges layers, then the ``[[stations]]`` blocks of ``city.toml``
+    (``id = "thuan-an"``, ``kind = "river"``) for stations that are in no layer.
 
     Parameters
     ----------
     city
         Anything with ``dams`` (column ``dam_id``) and ``gauges`` (``gauge_id``, ``kind``)
-        tables; only those columns are read.
+        tables, and optionally ``meta`` (the ``city.toml`` contents); only those are read.
 
     Returns
     -------
     dict
         ``{dam_id: "dam", gauge_id: "river" | "rain", ...}``.
+
+    Raises
+    ------
+    twin.TwinError
+        A ``[[stations]]`` block without a text ``id`` or with an unknown ``kind`` (every
+        bad block is listed).
     """
+    from layers.settings import read_settings
+    from twin._errors import TwinError
+
     stations: dict[str, str] = {str(d): "dam" for d in city.dams["dam_id"]}
     for gid, kind in zip(city.gauges["gauge_id"], city.gauges["kind"], strict=True):
         stations[str(gid)] = str(kind)
+    declared = read_settings(getattr(city, "meta", {}) or {})[0].stations
+    bad = []
+    for n, block in enumerate(declared, start=1):
+        sid, kind = block.get("id"), block.get("kind")
+        if isinstance(sid, str) and sid and kind in STATION_KINDS:
+            stations[sid] = str(kind)
+        else:
+            bad.append(f"block {n}: id {sid!r}, kind {kind!r}")
+    if bad:
+        raise TwinError(
+            "city.toml [[stations]]: each needs a text id and a kind of "
+            f'{sorted(STATION_KINDS)}; fix: id = "thuan-an", kind = "river"',
+            bad,
+        )
     return stations
 
 
