@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
@@ -572,15 +573,15 @@ def latest_good(
         return None if row is None else _to_reading(row)
 
 
-def _rows(
-    session: Session,
+def _filtered(
+    query: Select[SensorReadingRow],
     station_id: str | None,
     quantity: str | None,
     start: datetime | None,
     end: datetime | None,
     good_only: bool,
-) -> Sequence[SensorReadingRow]:
-    query = select(SensorReadingRow)
+) -> Select[SensorReadingRow]:
+    """``query`` narrowed to a station, a quantity, a time window and good readings (None: all)."""
     if station_id is not None:
         query = query.where(SensorReadingRow.station_id == station_id)
     if quantity is not None:
@@ -591,6 +592,18 @@ def _rows(
         query = query.where(SensorReadingRow.time <= as_utc(end))
     if good_only:
         query = query.where(SensorReadingRow.good.is_(True))
+    return query
+
+
+def _rows(
+    session: Session,
+    station_id: str | None,
+    quantity: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    good_only: bool,
+) -> Sequence[SensorReadingRow]:
+    query = _filtered(select(SensorReadingRow), station_id, quantity, start, end, good_only)
     order = (SensorReadingRow.station_id, SensorReadingRow.quantity, SensorReadingRow.time)
     return session.scalars(query.order_by(*order)).all()
 
@@ -714,15 +727,7 @@ def readings_page(
     (list of SensorReadingPage, Cursor or None)
         The page, oldest first, and the cursor of the next (older) page: None on the last.
     """
-    query = select(SensorReadingRow).where(SensorReadingRow.station_id == station_id)
-    if quantity is not None:
-        query = query.where(SensorReadingRow.quantity == quantity)
-    if start is not None:
-        query = query.where(SensorReadingRow.time >= as_utc(start))
-    if end is not None:
-        query = query.where(SensorReadingRow.time <= as_utc(end))
-    if good_only:
-        query = query.where(SensorReadingRow.good.is_(True))
+    query = _filtered(select(SensorReadingRow), station_id, quantity, start, end, good_only)
     if before is not None:
         at, row_id = as_utc(before[0]), before[1]
         query = query.where(
